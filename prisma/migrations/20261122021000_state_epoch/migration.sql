@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Event" ADD COLUMN     "stateEpoch" INTEGER NOT NULL DEFAULT 0;
+
