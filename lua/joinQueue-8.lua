@@ -1,0 +1,63 @@
+--[[
+  Puts a shopper's ticket in an event's waiting room, or hands back the open one.
+
+  Input:
+    KEYS[1] event meta hash
+    KEYS[2] product stock hash
+    KEYS[3] open-ticket hash of the product (userId -> ticketId)
+    KEYS[4] held hash of the product (userId -> units)
+    KEYS[5] waiting sorted set of the product
+    KEYS[6] stats hash
+    KEYS[7] pre-queue list
+    KEYS[8] the new ticket's hash
+
+    ARGV[1] ticket id
+    ARGV[2] user id
+    ARGV[3] sku
+    ARGV[4] quantity
+    ARGV[5] now (ms)
+
+  Output:
+    {1, ticketId, status, seq}  a new ticket (status QUEUED with its seq, or PREQUEUE with seq 0)
+    {2, ticketId}               the user's ticket for this product that is still open
+    -1 NO_EVENT, -2 SALE_NOT_OPEN, -3 NO_PRODUCT, -4 SOLD_OUT, -5 LIMIT_REACHED, -6 QUEUE_FULL
+]]
+local rcall = redis.call
+
+local status = rcall("HGET", KEYS[1], "status")
+if not status then return -1 end
+if status == "DRAFT" or status == "ENDED" then return -2 end
+
+local stock = rcall("HMGET", KEYS[2], "remaining", "reserved", "limit")
+if not stock[1] then return -3 end
+
+local userId = ARGV[2]
+local open = rcall("HGET", KEYS[3], userId)
+if open then return {2, open} end
+
+local qty = tonumber(ARGV[4])
+local held = tonumber(rcall("HGET", KEYS[4], userId) or "0")
+if held + qty > tonumber(stock[3]) then return -5 end
+-- Sold out at the door: nothing left, and nothing in flight that could come back.
+if tonumber(stock[1]) + tonumber(stock[2]) < qty then return -4 end
+
+local capacity = tonumber(rcall("HGET", KEYS[1], "capacity"))
+local waiting = tonumber(rcall("HGET", KEYS[6], "waiting") or "0")
+if waiting >= capacity then return -6 end
+
+local ticketStatus, seq
+if status == "SCHEDULED" then
+  ticketStatus, seq = "PREQUEUE", 0
+  rcall("RPUSH", KEYS[7], ARGV[1])
+else
+  ticketStatus = "QUEUED"
+  seq = rcall("HINCRBY", KEYS[6], "seq", 1)
+  rcall("ZADD", KEYS[5], seq, ARGV[1])
+end
+
+rcall("HSET", KEYS[8], "id", ARGV[1], "user", userId, "sku", ARGV[3], "qty", qty,
+  "status", ticketStatus, "seq", seq, "joinedAt", ARGV[5])
+rcall("HSET", KEYS[3], userId, ARGV[1])
+rcall("HINCRBY", KEYS[6], "joins", 1)
+rcall("HINCRBY", KEYS[6], "waiting", 1)
+return {1, ARGV[1], ticketStatus, seq}

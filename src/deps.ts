@@ -1,0 +1,17 @@
+// What services need from the outside world, built once per process by server.ts or a
+// worker entry point and handed down (tests build their own).
+import type { PrismaClient } from "@prisma/client";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { Config } from "./config.js";
+import type { PurchaseQueues } from "./purchase/jobs.js";
+import type { TicketStore } from "./waiting-room/ticket-store.js";
+
+export interface Deps {
+  config: Config;
+  redis: Redis;
+  prisma: PrismaClient;
+  queues: PurchaseQueues;
+  tickets: TicketStore;
+  log: Logger;
+}

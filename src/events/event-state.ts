@@ -1,0 +1,75 @@
+// The Redis side of an event: writes what the Lua steps read (meta + per-product stock)
+// from PostgreSQL's rows, and reads the live counters back.
+import type { Redis } from "ioredis";
+import { keys } from "../redis/keys.js";
+
+export interface EventStateInput {
+  id: string;
+  status: string;
+  admissionRate: number;
+  perUserLimit: number;
+  paymentFailureRate: number;
+  waitingCapacity: number;
+  stateEpoch: number;
+  products: { sku: string; priceCents: number; total: number; perUserLimit: number | null }[];
+}
+
+export interface StockCounters {
+  total: number;
+  remaining: number;
+  reserved: number;
+  sold: number;
+}
+
+/** Writes a brand-new event's state: every product's whole stock remaining. */
+export async function writeNewEventState(redis: Redis, event: EventStateInput): Promise<void> {
+  const tx = redis.multi();
+  tx.hset(keys.meta(event.id), metaFields(event));
+  for (const p of event.products) {
+    tx.hset(keys.stock(event.id, p.sku), {
+      total: p.total,
+      remaining: p.total,
+      reserved: 0,
+      sold: 0,
+      limit: p.perUserLimit ?? event.perUserLimit,
+      price: p.priceCents,
+    });
+  }
+  await tx.exec();
+  // Outside the MULTI: the set of events is not in the event's hash slot (Redis Cluster).
+  await redis.sadd(keys.activeEvents(), event.id);
+}
+
+export function metaFields(event: EventStateInput): Record<string, string | number> {
+  return {
+    status: event.status,
+    rate: event.admissionRate,
+    limit: event.perUserLimit,
+    pfr: event.paymentFailureRate,
+    capacity: event.waitingCapacity,
+    skus: event.products.map((p) => p.sku).join(","),
+    // Event.stateEpoch: changes when the state is rebuilt. API processes then re-read their
+    // waiting shoppers' tickets; purchases reserved under an older epoch may not commit.
+    epoch: event.stateEpoch,
+  };
+}
+
+export async function setEventStatus(redis: Redis, eventId: string, status: string): Promise<void> {
+  await redis.hset(keys.meta(eventId), "status", status);
+}
+
+/** Live counters of each product, in the order asked; null where Redis has none. */
+export async function readStock(
+  redis: Redis,
+  eventId: string,
+  skus: string[],
+): Promise<(StockCounters | null)[]> {
+  const pipeline = redis.pipeline();
+  for (const sku of skus) pipeline.hmget(keys.stock(eventId, sku), "total", "remaining", "reserved", "sold");
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.map(([err, values]) => {
+    const v = values as (string | null)[] | null;
+    if (err || !v || v[0] === null) return null;
+    return { total: Number(v[0]), remaining: Number(v[1]), reserved: Number(v[2]), sold: Number(v[3]) };
+  });
+}

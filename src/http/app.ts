@@ -1,0 +1,61 @@
+// createApp(deps): the Express application of the API. It listens on nothing by itself;
+// server.ts (or a test) gives it a port.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import express, { type Express } from "express";
+import type { Deps } from "../deps.js";
+import type { TicketTokens } from "../waiting-room/tokens.js";
+import { adminRoutes } from "./admin.routes.js";
+import { adminStockRoutes } from "./admin-stock.routes.js";
+import { docsRoutes } from "./docs.js";
+import { errorMiddleware, notFoundRoute } from "./errors.middleware.js";
+import type { Metrics } from "./metrics.js";
+import { opsRoutes } from "./ops.routes.js";
+import { DASHBOARD_PATH, queuesDashboard } from "./queues-dashboard.js";
+import { apiRateLimit } from "./rate-limit.js";
+import { registerSaleMetrics } from "./sale-metrics.js";
+import { BODY_LIMIT_BYTES, bodyGuard, cors, securityHeaders } from "./security.js";
+import { shopperRoutes } from "./shopper.routes.js";
+
+const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../public");
+
+export interface AppOptions {
+  deps: Deps;
+  tokens: TicketTokens;
+  metrics: Metrics;
+}
+
+export function createApp({ deps, tokens, metrics }: AppOptions): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  // req.ip keys the rate limits: believe X-Forwarded-For only from the proxies TRUST_PROXY names.
+  app.set("trust proxy", deps.config.security.trustProxy);
+  app.use(securityHeaders());
+  registerSaleMetrics(metrics.registry, deps);
+  app.use((req, res, next) => {
+    const end = metrics.httpDuration.startTimer();
+    res.on("finish", () => {
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : "unmatched";
+      metrics.httpRequests.inc({ method: req.method, route, status: res.statusCode });
+      end({ method: req.method, route });
+    });
+    next();
+  });
+  // Before the body is parsed: a client over its limit costs as little as possible.
+  app.use("/api", cors(deps.config.security.corsOrigins));
+  app.use("/api", apiRateLimit(deps));
+  app.use(bodyGuard());
+  app.use(express.json({ limit: BODY_LIMIT_BYTES, strict: true }));
+
+  app.use(opsRoutes(deps, metrics));
+  app.use("/api/admin", adminRoutes(deps));
+  app.use("/api/admin", adminStockRoutes(deps));
+  app.use(docsRoutes());
+  app.use("/api", shopperRoutes(deps, tokens));
+  app.use(DASHBOARD_PATH, queuesDashboard(deps));
+  app.use(express.static(PUBLIC_DIR, { extensions: ["html"] }));
+
+  app.use(notFoundRoute);
+  app.use(errorMiddleware(deps.log));
+  return app;
+}

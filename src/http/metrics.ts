@@ -1,0 +1,55 @@
+// Prometheus metrics (prom-client), one registry per process.
+import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+
+// What the purchase pipeline records wherever it runs (worker pools inside an API process,
+// or a worker process): module-level, so the code that records needs no handle. Every
+// registry made by createMetrics exposes them.
+export const purchaseDuration = new Histogram({
+  name: "dropqueue_purchase_duration_seconds",
+  help: "Time of one purchase attempt, reservation to outcome, by result",
+  labelNames: ["result"] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [],
+});
+export const redisErrors = new Counter({
+  name: "dropqueue_redis_errors_total",
+  help: "Redis commands or scripts that failed, by operation",
+  labelNames: ["op"] as const,
+  registers: [],
+});
+export const dbErrors = new Counter({
+  name: "dropqueue_db_errors_total",
+  help: "PostgreSQL queries or transactions that failed, by operation",
+  labelNames: ["op"] as const,
+  registers: [],
+});
+
+export interface Metrics {
+  registry: Registry;
+  httpRequests: Counter<"method" | "route" | "status">;
+  httpDuration: Histogram<"method" | "route">;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "dropqueue_" });
+  registry.registerMetric(purchaseDuration);
+  registry.registerMetric(redisErrors);
+  registry.registerMetric(dbErrors);
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: "dropqueue_http_requests_total",
+      help: "HTTP requests by route and status",
+      labelNames: ["method", "route", "status"],
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: "dropqueue_http_request_duration_seconds",
+      help: "HTTP request latency",
+      labelNames: ["method", "route"],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
+  };
+}

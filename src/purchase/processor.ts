@@ -1,0 +1,264 @@
+// The purchase of one ticket: reserve (one Lua step) → pay → persist the order and its
+// ledger rows (one PostgreSQL transaction) → finish in Redis and publish the outcome.
+// Every step is safe to run again: BullMQ delivers at least once, and a retry after a
+// crash or a transient fault must neither reserve, charge nor persist twice.
+import { randomBytes } from "node:crypto";
+import type { Deps } from "../deps.js";
+import { LUA_CODES, luaCodeName } from "../errors.js";
+import { keys } from "../redis/keys.js";
+import { finishPurchase, reserveStock } from "../redis/steps.js";
+import type { PurchasePayload } from "./jobs.js";
+import type { PaymentStep } from "./payment.js";
+
+export type PurchaseResult =
+  | { kind: "confirmed"; orderId: string }
+  | { kind: "failed"; reason: "PAYMENT_DECLINED" | "PROCESSING_FAILED"; orderId?: string }
+  | { kind: "rejected"; reason: "SOLD_OUT" | "LIMIT_REACHED" | "SALE_ENDED" }
+  /** Nothing to do: already decided by an earlier delivery, or the ticket is gone. */
+  | { kind: "noop"; why: string };
+
+/** Not now: an earlier ticket decides first, or the sale is paused. Not a failure. */
+export class NotYet extends Error {
+  constructor(
+    readonly why: "WAIT" | "PAUSED" | "NO_EVENT",
+    readonly retryInMs: number,
+  ) {
+    super(`not yet: ${why}`);
+  }
+}
+
+interface Reservation {
+  qty: number;
+  userId: string;
+  sku: string;
+  priceCents: number;
+  paymentFailureRate: number;
+  /** Event.stateEpoch of the Redis state the reservation was made in. */
+  epoch: number;
+}
+
+/** The event's Redis state was rebuilt since this reservation: it died with the old state. */
+class StaleReservation extends Error {}
+
+/** The event has no row in this PostgreSQL: its Redis is shared with another database. */
+export class UnknownEvent extends Error {}
+
+export interface ProcessOptions {
+  /** How long to keep trying in place while earlier tickets decide, before handing the job back. */
+  waitBudgetMs?: number;
+}
+
+export const newOrderId = () => `ord_${randomBytes(12).toString("base64url")}`;
+
+export async function processPurchase(
+  deps: Deps,
+  payment: PaymentStep,
+  job: PurchasePayload,
+  opts: ProcessOptions = {},
+): Promise<PurchaseResult> {
+  const log = deps.log.child({ eventId: job.eventId, ticketId: job.ticketId });
+  // Briefly: a ticket waiting for its turn holds a worker slot meanwhile. Handed back, it
+  // comes again in line order (its job's priority is its join sequence).
+  const reserved = await reserveInTurn(deps, job, opts.waitBudgetMs ?? 300);
+  if (!("qty" in reserved)) {
+    // A rejection, or an outcome decided by an earlier delivery: make sure PostgreSQL has it.
+    if (reserved.kind === "rejected" || reserved.why === "already decided")
+      await recordRedisOutcome(deps, job);
+    return reserved;
+  }
+
+  const paid = await payment.charge({
+    idempotencyKey: job.ticketId,
+    eventId: job.eventId,
+    userId: reserved.userId,
+    amountCents: reserved.priceCents * reserved.qty,
+    failureRate: reserved.paymentFailureRate,
+  });
+  let order: PersistedOrder;
+  try {
+    order = await persistOrder(deps, job, reserved, paid.approved ? null : paid.reason);
+  } catch (err) {
+    if (!(err instanceof StaleReservation)) throw err;
+    // The rebuilt state queued the ticket again; that delivery decides it.
+    log.warn("reservation made before a rebuild of the event's state: dropped");
+    return { kind: "noop", why: "stale reservation" };
+  }
+  await finishPurchase(
+    deps.redis,
+    job,
+    order.status === "CONFIRMED" ? "CONFIRMED" : "FAILED",
+    order.reason ?? "",
+    order.id,
+  );
+  log.debug({ orderId: order.id, status: order.status }, "purchase finished");
+  return order.status === "CONFIRMED"
+    ? { kind: "confirmed", orderId: order.id }
+    : {
+        kind: "failed",
+        reason: order.reason === "PAYMENT_DECLINED" ? "PAYMENT_DECLINED" : "PROCESSING_FAILED",
+      };
+}
+
+/**
+ * The last attempt failed on a transient fault: the ticket ends FAILED /
+ * PROCESSING_FAILED and its reservation goes back on sale — unless PostgreSQL already
+ * holds an order for it (a commit whose answer was lost), whose outcome then stands.
+ * Throws when PostgreSQL cannot record the failure: restoring stock without that record
+ * could oversell, so the ticket stays reserved until a retry or the reconciler settles it.
+ */
+export async function failPurchase(deps: Deps, job: PurchasePayload): Promise<PurchaseResult> {
+  const [[, t], [, epoch]] = (await deps.redis
+    .multi()
+    .hmget(keys.ticket(job.eventId, job.ticketId), "status", "user", "qty")
+    .hget(keys.meta(job.eventId), "epoch")
+    .exec()) as [[unknown, (string | null)[]], [unknown, string | null]];
+  const [status, userId, qty] = t;
+  if (status === "QUEUED") {
+    await finishPurchase(deps.redis, job, "FAILED", "PROCESSING_FAILED", "");
+    await recordRedisOutcome(deps, job, { publish: false });
+    return { kind: "failed", reason: "PROCESSING_FAILED" };
+  }
+  if (status !== "PROCESSING" || !userId) return { kind: "noop", why: `ticket is ${status ?? "gone"}` };
+  const order = await persistOrder(
+    deps,
+    job,
+    { qty: Number(qty), userId, sku: job.sku, priceCents: 0, paymentFailureRate: 0, epoch: Number(epoch) },
+    "PROCESSING_FAILED",
+  );
+  await finishPurchase(
+    deps.redis,
+    job,
+    order.status === "CONFIRMED" ? "CONFIRMED" : "FAILED",
+    order.reason ?? "",
+    order.id,
+  );
+  return order.status === "CONFIRMED"
+    ? { kind: "confirmed", orderId: order.id }
+    : { kind: "failed", reason: "PROCESSING_FAILED", orderId: order.id };
+}
+
+/** Runs the reservation step, waiting in place (briefly) while earlier tickets decide. */
+async function reserveInTurn(
+  deps: Deps,
+  job: PurchasePayload,
+  waitBudgetMs: number,
+): Promise<Reservation | Exclude<PurchaseResult, { kind: "confirmed" | "failed" }>> {
+  const started = Date.now();
+  for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
+    const reply = await reserveStock(deps.redis, job);
+    if (Array.isArray(reply)) {
+      if (Number(reply[0]) === 3) return { kind: "noop", why: "already decided" };
+      return {
+        qty: Number(reply[1]),
+        userId: String(reply[2]),
+        sku: String(reply[3]),
+        priceCents: Number(reply[4]),
+        paymentFailureRate: Number(reply[5] ?? 0),
+        epoch: Number(reply[6] ?? 0),
+      };
+    }
+    switch (reply) {
+      case LUA_CODES.WAIT:
+        if (Date.now() - started > waitBudgetMs) throw new NotYet("WAIT", 250);
+        await sleep(pause);
+        continue;
+      case LUA_CODES.PAUSED:
+        throw new NotYet("PAUSED", 1000);
+      case LUA_CODES.NO_EVENT:
+        throw new NotYet("NO_EVENT", 1000);
+      case LUA_CODES.NO_TICKET:
+        return { kind: "noop", why: "no such ticket" };
+      case LUA_CODES.SOLD_OUT:
+        return { kind: "rejected", reason: "SOLD_OUT" };
+      case LUA_CODES.LIMIT_REACHED:
+        return { kind: "rejected", reason: "LIMIT_REACHED" };
+      case LUA_CODES.SALE_ENDED:
+        return { kind: "rejected", reason: "SALE_ENDED" };
+      default:
+        throw new Error(`reserveStock answered ${reply} (${luaCodeName(reply) ?? "unknown"})`);
+    }
+  }
+}
+
+interface PersistedOrder {
+  id: string;
+  status: "CONFIRMED" | "FAILED" | "CANCELLED";
+  reason: string | null;
+}
+
+/**
+ * Writes the order (CONFIRMED, or FAILED with `failure`) and its ledger rows in one
+ * transaction. The unique ticket id makes it idempotent: a second delivery finds the
+ * first one's order and follows it, whatever it was.
+ */
+async function persistOrder(
+  deps: Deps,
+  job: PurchasePayload,
+  r: Reservation,
+  failure: "PAYMENT_DECLINED" | "PROCESSING_FAILED" | null,
+): Promise<PersistedOrder> {
+  const id = newOrderId();
+  const { eventId, ticketId, sku } = job;
+  const status = failure ? "FAILED" : "CONFIRMED";
+  const amountCents = failure ? 0 : r.priceCents * r.qty;
+  // One statement, so one round trip and its own transaction: the fence, the order (at most
+  // one per ticket), its two ledger rows and the ticket's outcome, or nothing at all.
+  //
+  // The fence: the weakest row lock (FOR KEY SHARE, as a foreign key check takes), held by
+  // every purchase at once and by no admin update of the event, but which a rebuild's
+  // FOR UPDATE waits for. So a purchase either commits before the rebuild reads the orders,
+  // or sees the new epoch and does not commit at all: never an order the rebuilt counters
+  // do not know of.
+  const [result] = await deps.prisma.$queryRaw<{ known: number; fresh: number; inserted: number }[]>`
+    WITH fence AS (
+      SELECT "stateEpoch" FROM "Event" WHERE id = ${eventId} FOR KEY SHARE
+    ), fresh AS (
+      SELECT 1 FROM fence WHERE "stateEpoch" = ${r.epoch}
+    ), placed AS (
+      INSERT INTO "Order" (id, "ticketId", "eventId", sku, "userId", quantity, "amountCents", status, reason, "updatedAt")
+      SELECT ${id}, ${ticketId}, ${eventId}, ${sku}, ${r.userId}, ${r.qty}, ${amountCents},
+             ${status}::"OrderStatus", ${failure}, now()
+      FROM fresh
+      ON CONFLICT ("ticketId") DO NOTHING
+      RETURNING id
+    ), ledger AS (
+      INSERT INTO "LedgerEntry" ("eventId", sku, reason, quantity, reference)
+      SELECT ${eventId}, ${sku}, v.reason::"LedgerReason", ${r.qty}, v.reference
+      FROM placed, (VALUES ('RESERVE', ${ticketId}), (${failure ? "RESTORE" : "SALE"}, ${id})) AS v(reason, reference)
+    ), ticket AS (
+      UPDATE "Ticket" SET status = ${status}::"TicketStatus", reason = ${failure}, "orderId" = ${id}, "decidedAt" = now()
+      WHERE id = ${ticketId} AND EXISTS (SELECT 1 FROM placed)
+    )
+    SELECT (SELECT count(*) FROM fence)::int AS known, (SELECT count(*) FROM fresh)::int AS fresh,
+           (SELECT count(*) FROM placed)::int AS inserted`;
+  if (!result?.known) throw new UnknownEvent(`event ${eventId} is unknown to this database`);
+  if (!result.fresh) throw new StaleReservation();
+  if (result.inserted) return { id, status, reason: failure };
+  // The ticket has its order already (an earlier delivery): that one stands.
+  const existing = await deps.prisma.order.findUnique({ where: { ticketId } });
+  if (!existing) throw new Error(`order of ticket ${ticketId} neither written nor found`);
+  return { id: existing.id, status: existing.status, reason: existing.reason };
+}
+
+/** Copies a ticket's final outcome from Redis to its PostgreSQL row (idempotent). */
+export async function recordRedisOutcome(
+  deps: Deps,
+  job: PurchasePayload,
+  opts = { publish: true },
+): Promise<void> {
+  const [status, reason, orderId] = await deps.redis.hmget(
+    keys.ticket(job.eventId, job.ticketId),
+    "status",
+    "reason",
+    "orderId",
+  );
+  if (status !== "REJECTED" && status !== "FAILED" && status !== "CONFIRMED" && status !== "CANCELLED")
+    return;
+  await deps.tickets.recordOutcome({ ticketId: job.ticketId, status, reason, orderId });
+  if (!opts.publish) return;
+  // Told only once it is durable. Told again on a redelivery: each socket shows it once.
+  const result = { eventId: job.eventId, ticketId: job.ticketId, status, ...(reason ? { reason } : {}) };
+  await deps.redis.publish(keys.outcomesChannel(), JSON.stringify(orderId ? { ...result, orderId } : result));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

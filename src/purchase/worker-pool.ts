@@ -1,0 +1,135 @@
+// Runs one BullMQ worker per event that has a sale, each rate-limited to the event's
+// admission rate (BullMQ's limiter holds across all worker processes), and keeps the set
+// in step with the events as they come, change rate and end.
+import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Deps } from "../deps.js";
+import { createBullConnection } from "../redis/client.js";
+import { keys } from "../redis/keys.js";
+import { PURCHASE_QUEUE, purchasePayload, purchaseQueueOptions } from "./jobs.js";
+import type { PaymentStep } from "./payment.js";
+import { failPurchase, NotYet, type PurchaseResult, processPurchase, UnknownEvent } from "./processor.js";
+
+interface Running {
+  worker: Worker;
+  rate: number;
+}
+
+export interface WorkerPoolOptions {
+  concurrency: number;
+  /** How often the pool looks for new, changed or ended events. */
+  syncEveryMs?: number;
+}
+
+export class PurchaseWorkerPool {
+  readonly #running = new Map<string, Running>();
+  readonly #connection: Redis;
+  #timer: NodeJS.Timeout | undefined;
+  #syncing: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly payment: PaymentStep,
+    private readonly opts: WorkerPoolOptions,
+  ) {
+    // BullMQ's workers need a connection that retries forever rather than failing commands.
+    this.#connection = createBullConnection(deps.config);
+  }
+
+  async start(): Promise<void> {
+    await this.sync();
+    this.#timer = setInterval(() => {
+      this.#syncing = this.#syncing
+        .then(() => this.sync())
+        .catch((err) => this.deps.log.error({ err }, "sync failed"));
+    }, this.opts.syncEveryMs ?? 1000);
+  }
+
+  /** Starts workers for events with a sale, restarts those whose rate changed, stops ended ones. */
+  async sync(): Promise<void> {
+    if (this.#closed) return;
+    const eventIds = await this.deps.redis.smembers(keys.activeEvents());
+    const metas = await Promise.all(
+      eventIds.map((id) => this.deps.redis.hmget(keys.meta(id), "status", "rate")),
+    );
+    for (const [i, eventId] of eventIds.entries()) {
+      const [status, rateText] = metas[i] ?? [];
+      const running = this.#running.get(eventId);
+      const rate = Number(rateText);
+      if (!status || status === "ENDED") {
+        if (running) await this.#stop(eventId, running);
+        continue;
+      }
+      if (running && running.rate === rate) continue;
+      if (running) await this.#stop(eventId, running);
+      this.#running.set(eventId, { worker: this.#startWorker(eventId, rate), rate });
+    }
+  }
+
+  #startWorker(eventId: string, rate: number): Worker {
+    const worker = new Worker(PURCHASE_QUEUE, (job, token) => this.#process(job, token), {
+      ...purchaseQueueOptions(this.#connection, eventId),
+      concurrency: this.opts.concurrency,
+      limiter: { max: rate, duration: 1000 },
+      // A killed worker's jobs are stalled: another worker takes them over after this.
+      lockDuration: this.deps.config.worker.lockMs,
+      stalledInterval: this.deps.config.worker.lockMs,
+    });
+    worker.on("error", (err) => this.deps.log.error({ err, eventId }, "worker error"));
+    worker.on("failed", (job, err) => {
+      if (!job || err instanceof DelayedError) return;
+      this.deps.log.warn(
+        { eventId, ticketId: job.id, attempt: job.attemptsMade, err: err.message },
+        "purchase attempt failed",
+      );
+    });
+    this.deps.log.info({ eventId, rate, concurrency: this.opts.concurrency }, "purchase worker started");
+    return worker;
+  }
+
+  async #process(job: Job, token: string | undefined): Promise<PurchaseResult> {
+    const parsed = purchasePayload.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`bad purchase payload: ${parsed.error.message}`);
+    const data = parsed.data;
+    try {
+      return await processPurchase(this.deps, this.payment, data);
+    } catch (err) {
+      if (err instanceof NotYet) {
+        // Handed back without spending an attempt.
+        await job.moveToDelayed(Date.now() + err.retryInMs, token);
+        throw new DelayedError();
+      }
+      if (err instanceof UnknownEvent) throw new UnrecoverableError(err.message);
+      const attempts = job.opts.attempts ?? 1;
+      if (job.attemptsMade + 1 >= attempts) {
+        this.deps.log.error(
+          { eventId: data.eventId, ticketId: data.ticketId, err },
+          "purchase out of attempts",
+        );
+        await failPurchase(this.deps, data).catch((failErr) =>
+          this.deps.log.error(
+            { eventId: data.eventId, ticketId: data.ticketId, err: failErr },
+            "could not record the failure; the reconciler will settle it",
+          ),
+        );
+      }
+      throw err;
+    }
+  }
+
+  async #stop(eventId: string, running: Running): Promise<void> {
+    this.#running.delete(eventId);
+    await running.worker.close();
+    this.deps.log.info({ eventId }, "purchase worker stopped");
+  }
+
+  /** Finishes the jobs in hand, then stops (a drain). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.#syncing;
+    await Promise.all([...this.#running.entries()].map(([id, r]) => this.#stop(id, r)));
+    this.#connection.disconnect();
+  }
+}

@@ -1,0 +1,44 @@
+// Every Redis key name of dropqueue is built here. All keys of one event share the
+// hash tag {ev:<eventId>}, so each script touching an event stays in one Cluster slot.
+// Scripts that sweep many tickets build `ticket:<id>` and `waiting:<sku>` keys from
+// `eventPrefix` themselves (as BullMQ does with its prefix); keep those suffixes in step.
+
+export const eventPrefix = (eventId: string) => `dq:{ev:${eventId}}:`;
+
+export const keys = {
+  /** Hash: status, rate, limit, pfr, capacity — what the Lua steps need to know of the event. */
+  meta: (eventId: string) => `${eventPrefix(eventId)}meta`,
+  /** Hash per product: total, remaining, reserved, sold, limit, price, liveTotal. */
+  stock: (eventId: string, sku: string) => `${eventPrefix(eventId)}stock:${sku}`,
+  /** Hash per product: userId → units reserved or bought (the per-user limit). */
+  held: (eventId: string, sku: string) => `${eventPrefix(eventId)}held:${sku}`,
+  /** Hash per product: userId → the user's open ticket (join is idempotent while it is open). */
+  open: (eventId: string, sku: string) => `${eventPrefix(eventId)}open:${sku}`,
+  /** Sorted set per product: tickets not yet decided, scored by their join sequence. */
+  waiting: (eventId: string, sku: string) => `${eventPrefix(eventId)}waiting:${sku}`,
+  /** Hash per product: ticketId → units reserved and not yet sold or restored (purchases in flight). */
+  inflight: (eventId: string, sku: string) => `${eventPrefix(eventId)}inflight:${sku}`,
+  /** List: tickets that joined a SCHEDULED event, in join order, until the start shuffles them. */
+  prequeue: (eventId: string) => `${eventPrefix(eventId)}prequeue`,
+  /** Hash: the ticket (id, user, sku, qty, status, seq, reason, orderId, payment). */
+  ticket: (eventId: string, ticketId: string) => `${eventPrefix(eventId)}ticket:${ticketId}`,
+  /** Hash: joins, waiting, processing, confirmed, rejected:*, failed:*, cancelled, seq, served. */
+  stats: (eventId: string) => `${eventPrefix(eventId)}stats`,
+  /** Hash: unix second → tickets admitted in it (the measured outflow). */
+  admitted: (eventId: string) => `${eventPrefix(eventId)}admitted`,
+  /** Set of event ids that have Redis state (what workers and the ticker look at). */
+  activeEvents: () => "dq:events",
+  /** Pub/sub channel on which final ticket outcomes are published. */
+  outcomesChannel: () => "dq:outcomes",
+  /** Key prefix of a per-client request counter (rate-limiter-flexible appends `:<client>`). */
+  rateLimit: (scope: string) => `dq:rl:${scope}`,
+} as const;
+
+/** BullMQ prefix of an event's queues: hash-tagged like the event's own keys. */
+export const queuePrefix = (eventId: string) => `dq:{ev:${eventId}}`;
+
+/**
+ * BullMQ prefix of the lifecycle queue (scheduled starts and ends), in one hash slot. One
+ * per database (`scope`): only workers on the database that holds an event may run its jobs.
+ */
+export const lifecycleQueuePrefix = (scope: string) => `dq:{lifecycle:${scope}}`;

@@ -1,0 +1,60 @@
+// Loads every lua/<verbNoun>-<numberOfKeys>.lua as an ioredis command, with the key
+// count taken from the file name, and declares each command's signature once.
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ClientContext, Redis, Result } from "ioredis";
+
+/** The project root's lua/ folder, whether this runs from src/ or elsewhere. */
+const LUA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../lua");
+
+/** What a script returns: a named negative code, or a table for success. */
+export type LuaReply = number | (string | number)[];
+
+type ScriptCommand<Context extends ClientContext> = (
+  ...keysThenArgs: (string | number)[]
+) => Result<LuaReply, Context>;
+
+declare module "ioredis" {
+  interface RedisCommander<Context extends ClientContext = { type: "default" }> {
+    joinQueue: ScriptCommand<Context>;
+    reserveStock: ScriptCommand<Context>;
+    finishPurchase: ScriptCommand<Context>;
+    endSale: ScriptCommand<Context>;
+    startSale: ScriptCommand<Context>;
+    cancelPurchase: ScriptCommand<Context>;
+    repairStock: ScriptCommand<Context>;
+    adjustStock: ScriptCommand<Context>;
+    loadEvent: ScriptCommand<Context>;
+  }
+}
+
+export interface ScriptFile {
+  name: string;
+  numberOfKeys: number;
+  lua: string;
+}
+
+export function readScripts(dir = LUA_DIR): ScriptFile[] {
+  return readdirSync(dir)
+    .filter((file) => file.endsWith(".lua"))
+    .map((file) => {
+      const match = /^([a-zA-Z]+)-(\d+)\.lua$/.exec(file);
+      if (!match?.[1] || !match[2]) throw new Error(`lua/${file}: expected <verbNoun>-<numberOfKeys>.lua`);
+      return {
+        name: match[1],
+        numberOfKeys: Number(match[2]),
+        lua: readFileSync(path.join(dir, file), "utf8"),
+      };
+    });
+}
+
+const cached = readScripts();
+
+/** Defines every script on a client (idempotent per client). */
+export function defineScripts(redis: Redis): Redis {
+  for (const script of cached) {
+    redis.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+  }
+  return redis;
+}

@@ -1,0 +1,115 @@
+// Joining an event's waiting room and reading a ticket. One Lua step decides the join
+// (open? duplicate? limit? sold out at the door? room full?) and creates the ticket;
+// a QUEUED ticket then gets its purchase job.
+import { randomBytes } from "node:crypto";
+import type { Deps } from "../deps.js";
+import { AppError, LUA_CODES, luaError, notFound } from "../errors.js";
+import { rebuildEventState } from "../events/rebuild.service.js";
+import { keys } from "../redis/keys.js";
+import { joinQueue as joinQueueStep } from "../redis/steps.js";
+import { positionOf, readQueueState } from "./queue-state.js";
+import type { JoinInput, TicketStatus, TicketView } from "./ticket.schemas.js";
+import type { TicketTokens } from "./tokens.js";
+
+export interface JoinResult {
+  /** False when the user's open ticket for this product was handed back. */
+  created: boolean;
+  ticket: TicketView & { token: string };
+}
+
+/** 128 random bits: ticket ids cannot be guessed. */
+export const newTicketId = () => randomBytes(16).toString("base64url");
+
+export async function joinQueue(
+  deps: Deps,
+  tokens: TicketTokens,
+  eventId: string,
+  input: JoinInput,
+): Promise<JoinResult> {
+  const ticketId = newTicketId();
+  const reply = await joinQueueStep(deps.redis, {
+    eventId,
+    ticketId,
+    userId: input.userId,
+    sku: input.sku,
+    quantity: input.quantity,
+  });
+  if (reply === LUA_CODES.NO_EVENT) throw await missingState(deps, eventId);
+  if (typeof reply === "number") throw luaError(reply, { eventId, sku: input.sku });
+
+  const created = Number(reply[0]) === 1;
+  const id = String(reply[1]);
+  const ticket = await readTicket(deps, eventId, id);
+  if (!ticket) throw notFound("ticket", { ticketId: id });
+  // The row first, then the job: the purchase updates the row, so it must exist by then.
+  // The job is added even when the row could not be written: the ticket is served either
+  // way, and only a Redis loss before the shopper joins again could forget it. Adding it
+  // again for a handed-back ticket is harmless (the job id is the ticket id).
+  const seq = created ? Number(reply[3]) : Number(await deps.redis.hget(keys.ticket(eventId, id), "seq"));
+  const unrecorded = await recordDurably(deps, ticket, input.userId, seq);
+  if (ticket.status === "QUEUED") await deps.queues.add({ eventId, ticketId: id, sku: input.sku, seq });
+  if (unrecorded) throw unrecorded;
+  const token = await tokens.sign({ ticketId: id, eventId, userId: input.userId });
+  return { created, ticket: { ...ticket, token } };
+}
+
+/**
+ * A join is answered only once its ticket is in PostgreSQL, so a Redis loss cannot lose
+ * it. A handed-back ticket is written again (harmless) in case its first write failed.
+ */
+async function recordDurably(
+  deps: Deps,
+  ticket: TicketView,
+  userId: string,
+  seq: number,
+): Promise<AppError | undefined> {
+  try {
+    await deps.tickets.recordJoin({
+      id: ticket.ticketId,
+      eventId: ticket.eventId,
+      sku: ticket.sku,
+      userId,
+      quantity: ticket.quantity,
+      seq,
+      status: ticket.status === "PREQUEUE" ? "PREQUEUE" : "QUEUED",
+    });
+  } catch (err) {
+    deps.log.error({ eventId: ticket.eventId, ticketId: ticket.ticketId, err }, "could not record a ticket");
+    return new AppError({
+      code: "SERVICE_UNAVAILABLE",
+      message: "Your place is kept but could not be confirmed yet; join again in a moment to get it back",
+      retryAfterSeconds: 1,
+      cause: err,
+    });
+  }
+}
+
+/** The event's Redis state is missing: unknown event, or one being rebuilt from PostgreSQL. */
+async function missingState(deps: Deps, eventId: string): Promise<AppError> {
+  const event = await deps.prisma.event.findUnique({ where: { id: eventId }, select: { status: true } });
+  if (!event) return notFound("event", { eventId });
+  void rebuildEventState(deps, eventId).catch((err) => deps.log.error({ eventId, err }, "rebuild failed"));
+  return new AppError({
+    code: "SERVICE_UNAVAILABLE",
+    message: "The waiting room is being restored, try again in a moment",
+    retryAfterSeconds: 1,
+  });
+}
+
+/** A ticket as the shopper sees it, with its position and wait while it waits. */
+export async function readTicket(deps: Deps, eventId: string, ticketId: string): Promise<TicketView | null> {
+  const t = await deps.redis.hgetall(keys.ticket(eventId, ticketId));
+  if (!t.id) return null;
+  const view: TicketView = {
+    ticketId,
+    eventId,
+    sku: t.sku ?? "",
+    quantity: Number(t.qty),
+    status: t.status as TicketStatus,
+  };
+  if (t.status === "QUEUED")
+    Object.assign(view, positionOf(Number(t.seq), await readQueueState(deps.redis, eventId)));
+  if (t.reason) view.reason = t.reason;
+  if (t.orderId) view.orderId = t.orderId;
+  return view;
+}

@@ -1,0 +1,55 @@
+// Ticket tokens: signed by the server (HS256 via jose), binding ticket, event and user,
+// with an expiry. Required to read a ticket, open its socket and cancel its order.
+import { errors, jwtVerify, SignJWT } from "jose";
+import { AppError } from "../errors.js";
+
+export interface TicketClaims {
+  ticketId: string;
+  eventId: string;
+  userId: string;
+}
+
+const AUDIENCE = "dropqueue:ticket";
+
+export class TicketTokens {
+  readonly #key: Uint8Array;
+
+  constructor(
+    secret: string,
+    private readonly ttlSeconds: number,
+  ) {
+    this.#key = new TextEncoder().encode(secret);
+  }
+
+  sign(claims: TicketClaims): Promise<string> {
+    return new SignJWT({ eid: claims.eventId, uid: claims.userId })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(claims.ticketId)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(`${this.ttlSeconds}s`)
+      .sign(this.#key);
+  }
+
+  /** The claims of a valid token for this ticket, or UNAUTHORIZED. */
+  async verify(token: string | undefined, ticketId?: string): Promise<TicketClaims> {
+    if (!token) throw unauthorized("A ticket token is required");
+    try {
+      const { payload } = await jwtVerify(token, this.#key, { audience: AUDIENCE, algorithms: ["HS256"] });
+      const claims = {
+        ticketId: String(payload.sub),
+        eventId: String(payload.eid),
+        userId: String(payload.uid),
+      };
+      if (ticketId !== undefined && claims.ticketId !== ticketId)
+        throw unauthorized("The token is for another ticket");
+      return claims;
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      const expired = err instanceof errors.JWTExpired;
+      throw unauthorized(expired ? "The ticket token has expired" : "The ticket token is not valid");
+    }
+  }
+}
+
+const unauthorized = (message: string) => new AppError({ code: "UNAUTHORIZED", message });

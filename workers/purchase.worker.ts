@@ -1,0 +1,26 @@
+// Entry point of a worker process: builds its dependencies and runs the purchase workers
+// of every event with a sale, the lifecycle worker (scheduled starts and ends) and the
+// maintenance job (rebuild after a Redis loss, reconcile).
+// SIGTERM/SIGINT finish the purchases in hand, then exit.
+import { closeDeps, createDeps, onShutdown } from "../src/bootstrap.js";
+import { loadConfigOrExit } from "../src/config.js";
+import { LifecycleWorker } from "../src/events/scheduler.js";
+import { MaintenanceWorker } from "../src/purchase/maintenance.js";
+import { SimulatedPayment } from "../src/purchase/payment.js";
+import { PurchaseWorkerPool } from "../src/purchase/worker-pool.js";
+
+const config = loadConfigOrExit();
+const deps = createDeps(config, { name: "worker", dbPoolSize: Math.min(20, config.worker.concurrency) });
+const pool = new PurchaseWorkerPool(deps, new SimulatedPayment(config.worker.paymentLatencyMs), {
+  concurrency: config.worker.concurrency,
+});
+await pool.start();
+const lifecycle = new LifecycleWorker(deps);
+await lifecycle.start();
+const maintenance = new MaintenanceWorker(deps);
+await maintenance.start();
+deps.log.info({ concurrency: config.worker.concurrency }, "worker running");
+onShutdown(deps.log, async () => {
+  await Promise.all([pool.close(), lifecycle.close(), maintenance.close()]);
+  await closeDeps(deps);
+});
