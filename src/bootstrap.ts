@@ -5,6 +5,7 @@ import type { Config } from "./config.js";
 import { createPrisma } from "./db/client.js";
 import type { Deps } from "./deps.js";
 import { PurchaseQueues } from "./purchase/jobs.js";
+import { OrderStore } from "./purchase/order-store.js";
 import { createRedis } from "./redis/client.js";
 import { TicketStore } from "./waiting-room/ticket-store.js";
 
@@ -14,7 +15,15 @@ export function createDeps(config: Config, opts: { name: string; dbPoolSize?: nu
   redis.on("error", (err) => log.warn({ err: err.message }, "redis connection error"));
   const prisma = createPrisma(config.databaseUrl, { max: opts.dbPoolSize ?? 10 });
   const queues = new PurchaseQueues(redis, config.worker);
-  return { config, redis, prisma, queues, tickets: new TicketStore(prisma), log };
+  return {
+    config,
+    redis,
+    prisma,
+    queues,
+    tickets: new TicketStore(prisma),
+    orders: new OrderStore(prisma),
+    log,
+  };
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {

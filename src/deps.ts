@@ -5,6 +5,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import type { PurchaseQueues } from "./purchase/jobs.js";
+import type { OrderStore } from "./purchase/order-store.js";
 import type { TicketStore } from "./waiting-room/ticket-store.js";
 
 export interface Deps {
@@ -13,5 +14,6 @@ export interface Deps {
   prisma: PrismaClient;
   queues: PurchaseQueues;
   tickets: TicketStore;
+  orders: OrderStore;
   log: Logger;
 }

@@ -3,6 +3,7 @@
 import { type JobsOptions, Queue, type QueueOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import { GroupCommit } from "../db/group-commit.js";
 import { queuePrefix } from "../redis/keys.js";
 
 export const PURCHASE_QUEUE = "purchase";
@@ -47,9 +48,13 @@ export function purchaseQueueOptions(connection: Redis, eventId: string): QueueO
   return { connection, prefix: queuePrefix(eventId) };
 }
 
-/** One Queue object per event, shared by everything in a process that adds or manages jobs. */
+/**
+ * One Queue object per event, shared by everything in a process that adds or manages jobs.
+ * Single adds of an event go in group commits: under load, many jobs share one round trip.
+ */
 export class PurchaseQueues {
   readonly #queues = new Map<string, Queue>();
+  readonly #adds = new Map<string, GroupCommit<QueuedTicket>>();
 
   constructor(
     private readonly connection: Redis,
@@ -65,13 +70,14 @@ export class PurchaseQueues {
     return queue;
   }
 
-  async add({ seq, ...payload }: QueuedTicket): Promise<void> {
-    const data = purchasePayload.parse(payload);
-    await this.get(data.eventId).add(
-      PURCHASE_QUEUE,
-      data,
-      purchaseJobOptions(data.ticketId, seq, this.retry),
-    );
+  /** Resolves once the job is in Redis (adding a ticket's job again is harmless). */
+  add(ticket: QueuedTicket): Promise<void> {
+    let adds = this.#adds.get(ticket.eventId);
+    if (!adds) {
+      adds = new GroupCommit((tickets) => this.addBulk(tickets));
+      this.#adds.set(ticket.eventId, adds);
+    }
+    return adds.add(ticket);
   }
 
   /** Adds the jobs in the order given (the order they will be admitted in). */
@@ -93,5 +99,6 @@ export class PurchaseQueues {
   async close(): Promise<void> {
     await Promise.all([...this.#queues.values()].map((q) => q.close()));
     this.#queues.clear();
+    this.#adds.clear();
   }
 }

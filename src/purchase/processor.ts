@@ -8,6 +8,7 @@ import { LUA_CODES, luaCodeName } from "../errors.js";
 import { keys } from "../redis/keys.js";
 import { finishPurchase, reserveStock } from "../redis/steps.js";
 import type { PurchasePayload } from "./jobs.js";
+import type { PlacedOrder } from "./order-store.js";
 import type { PaymentStep } from "./payment.js";
 
 export type PurchaseResult =
@@ -74,7 +75,7 @@ export async function processPurchase(
     amountCents: reserved.priceCents * reserved.qty,
     failureRate: reserved.paymentFailureRate,
   });
-  let order: PersistedOrder;
+  let order: PlacedOrder;
   try {
     order = await persistOrder(deps, job, reserved, paid.approved ? null : paid.reason);
   } catch (err) {
@@ -180,64 +181,34 @@ async function reserveInTurn(
   }
 }
 
-interface PersistedOrder {
-  id: string;
-  status: "CONFIRMED" | "FAILED" | "CANCELLED";
-  reason: string | null;
-}
-
 /**
- * Writes the order (CONFIRMED, or FAILED with `failure`) and its ledger rows in one
- * transaction. The unique ticket id makes it idempotent: a second delivery finds the
- * first one's order and follows it, whatever it was.
+ * Writes the order (CONFIRMED, or FAILED with `failure`) with its ledger rows and its
+ * ticket's outcome, all or nothing (in a group commit with the orders placed meanwhile).
+ * The unique ticket id makes it idempotent: a second delivery finds the first one's order
+ * and follows it, whatever it was.
  */
 async function persistOrder(
   deps: Deps,
   job: PurchasePayload,
   r: Reservation,
   failure: "PAYMENT_DECLINED" | "PROCESSING_FAILED" | null,
-): Promise<PersistedOrder> {
-  const id = newOrderId();
-  const { eventId, ticketId, sku } = job;
-  const status = failure ? "FAILED" : "CONFIRMED";
-  const amountCents = failure ? 0 : r.priceCents * r.qty;
-  // One statement, so one round trip and its own transaction: the fence, the order (at most
-  // one per ticket), its two ledger rows and the ticket's outcome, or nothing at all.
-  //
-  // The fence: the weakest row lock (FOR KEY SHARE, as a foreign key check takes), held by
-  // every purchase at once and by no admin update of the event, but which a rebuild's
-  // FOR UPDATE waits for. So a purchase either commits before the rebuild reads the orders,
-  // or sees the new epoch and does not commit at all: never an order the rebuilt counters
-  // do not know of.
-  const [result] = await deps.prisma.$queryRaw<{ known: number; fresh: number; inserted: number }[]>`
-    WITH fence AS (
-      SELECT "stateEpoch" FROM "Event" WHERE id = ${eventId} FOR KEY SHARE
-    ), fresh AS (
-      SELECT 1 FROM fence WHERE "stateEpoch" = ${r.epoch}
-    ), placed AS (
-      INSERT INTO "Order" (id, "ticketId", "eventId", sku, "userId", quantity, "amountCents", status, reason, "updatedAt")
-      SELECT ${id}, ${ticketId}, ${eventId}, ${sku}, ${r.userId}, ${r.qty}, ${amountCents},
-             ${status}::"OrderStatus", ${failure}, now()
-      FROM fresh
-      ON CONFLICT ("ticketId") DO NOTHING
-      RETURNING id
-    ), ledger AS (
-      INSERT INTO "LedgerEntry" ("eventId", sku, reason, quantity, reference)
-      SELECT ${eventId}, ${sku}, v.reason::"LedgerReason", ${r.qty}, v.reference
-      FROM placed, (VALUES ('RESERVE', ${ticketId}), (${failure ? "RESTORE" : "SALE"}, ${id})) AS v(reason, reference)
-    ), ticket AS (
-      UPDATE "Ticket" SET status = ${status}::"TicketStatus", reason = ${failure}, "orderId" = ${id}, "decidedAt" = now()
-      WHERE id = ${ticketId} AND EXISTS (SELECT 1 FROM placed)
-    )
-    SELECT (SELECT count(*) FROM fence)::int AS known, (SELECT count(*) FROM fresh)::int AS fresh,
-           (SELECT count(*) FROM placed)::int AS inserted`;
-  if (!result?.known) throw new UnknownEvent(`event ${eventId} is unknown to this database`);
-  if (!result.fresh) throw new StaleReservation();
-  if (result.inserted) return { id, status, reason: failure };
-  // The ticket has its order already (an earlier delivery): that one stands.
-  const existing = await deps.prisma.order.findUnique({ where: { ticketId } });
-  if (!existing) throw new Error(`order of ticket ${ticketId} neither written nor found`);
-  return { id: existing.id, status: existing.status, reason: existing.reason };
+): Promise<PlacedOrder> {
+  const result = await deps.orders.place({
+    id: newOrderId(),
+    eventId: job.eventId,
+    ticketId: job.ticketId,
+    sku: job.sku,
+    userId: r.userId,
+    qty: r.qty,
+    amountCents: failure ? 0 : r.priceCents * r.qty,
+    status: failure ? "FAILED" : "CONFIRMED",
+    reason: failure,
+    epoch: r.epoch,
+  });
+  if (result.kind === "unknownEvent")
+    throw new UnknownEvent(`event ${job.eventId} is unknown to this database`);
+  if (result.kind === "stale") throw new StaleReservation();
+  return result.order;
 }
 
 /** Copies a ticket's final outcome from Redis to its PostgreSQL row (idempotent). */

@@ -1,6 +1,8 @@
 // The Lua steps of a sale, each called with its keys in the order its script's header
 // lists them: the one place that knows those orders (services and tests call these).
+
 import type { Redis } from "ioredis";
+import { outflowSeconds } from "../waiting-room/queue-state.js";
 import { eventPrefix, keys } from "./keys.js";
 import type { LuaReply } from "./scripts.js";
 
@@ -18,11 +20,13 @@ export function joinQueue(
     keys.stats(eventId),
     keys.prequeue(eventId),
     keys.ticket(eventId, t.ticketId),
+    keys.admitted(eventId),
     t.ticketId,
     t.userId,
     sku,
     t.quantity,
     Date.now(),
+    ...outflowSeconds(),
   );
 }
 

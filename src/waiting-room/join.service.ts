@@ -7,7 +7,7 @@ import { AppError, LUA_CODES, luaError, notFound } from "../errors.js";
 import { rebuildEventState } from "../events/rebuild.service.js";
 import { keys } from "../redis/keys.js";
 import { joinQueue as joinQueueStep } from "../redis/steps.js";
-import { positionOf, readQueueState } from "./queue-state.js";
+import { outflowOf, positionOf, readQueueState } from "./queue-state.js";
 import type { JoinInput, TicketStatus, TicketView } from "./ticket.schemas.js";
 import type { TicketTokens } from "./tokens.js";
 
@@ -39,7 +39,7 @@ export async function joinQueue(
 
   const created = Number(reply[0]) === 1;
   const id = String(reply[1]);
-  const ticket = await readTicket(deps, eventId, id);
+  const ticket = created ? newTicketView(eventId, input, reply) : await readTicket(deps, eventId, id);
   if (!ticket) throw notFound("ticket", { ticketId: id });
   // The row first, then the job: the purchase updates the row, so it must exist by then.
   // The job is added even when the row could not be written: the ticket is served either
@@ -51,6 +51,23 @@ export async function joinQueue(
   if (unrecorded) throw unrecorded;
   const token = await tokens.sign({ ticketId: id, eventId, userId: input.userId });
   return { created, ticket: { ...ticket, token } };
+}
+
+/** A new ticket's view, from the join step's reply: {1, id, status, seq, served, admitted, rate}. */
+function newTicketView(eventId: string, input: JoinInput, reply: (string | number)[]): TicketView {
+  const [, id, status, seq, served, admitted, rate] = reply;
+  const view: TicketView = {
+    ticketId: String(id),
+    eventId,
+    sku: input.sku,
+    quantity: input.quantity,
+    status: status as TicketStatus,
+  };
+  if (status !== "QUEUED") return view;
+  return {
+    ...view,
+    ...positionOf(Number(seq), { served: Number(served), ...outflowOf(Number(admitted), Number(rate)) }),
+  };
 }
 
 /**

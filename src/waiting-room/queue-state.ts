@@ -17,30 +17,47 @@ export interface QueueState {
 
 const WINDOW_SECONDS = 5;
 
+/** The whole seconds (unix) the outflow is measured over: the last few, not the current one. */
+export function outflowSeconds(nowMs = Date.now()): string[] {
+  const nowSecond = Math.floor(nowMs / 1000);
+  return Array.from({ length: WINDOW_SECONDS }, (_, i) => String(nowSecond - 1 - i));
+}
+
+/** The outflow from the tickets admitted in `outflowSeconds()`, or the configured rate before any. */
+export function outflowOf(
+  admitted: number,
+  rate: number,
+): Pick<QueueState, "measuredPerSecond" | "outflowPerSecond"> {
+  const measured = admitted / WINDOW_SECONDS;
+  return { measuredPerSecond: measured, outflowPerSecond: measured > 0 ? measured : rate || 1 };
+}
+
 export async function readQueueState(redis: Redis, eventId: string): Promise<QueueState> {
-  const nowSecond = Math.floor(Date.now() / 1000);
-  const seconds = Array.from({ length: WINDOW_SECONDS }, (_, i) => String(nowSecond - 1 - i));
   const [[, served], [, admitted], [, meta]] = (await redis
     .pipeline()
     .hget(keys.stats(eventId), "served")
-    .hmget(keys.admitted(eventId), ...seconds)
+    .hmget(keys.admitted(eventId), ...outflowSeconds())
     .hmget(keys.meta(eventId), "rate", "status", "epoch")
     .exec()) as [unknown, unknown][] as [
     [unknown, string | null],
     [unknown, (string | null)[]],
     [unknown, (string | null)[]],
   ];
-  const measured = admitted.reduce((sum, v) => sum + Number(v ?? 0), 0) / WINDOW_SECONDS;
   return {
     served: Number(served ?? 0),
     status: meta[1] ?? null,
     epoch: meta[2] ?? null,
-    measuredPerSecond: measured,
-    outflowPerSecond: measured > 0 ? measured : Number(meta[0] ?? 1),
+    ...outflowOf(
+      admitted.reduce((sum, v) => sum + Number(v ?? 0), 0),
+      Number(meta[0] ?? 1),
+    ),
   };
 }
 
-export function positionOf(seq: number, state: QueueState): { position: number; etaSeconds: number } {
+export function positionOf(
+  seq: number,
+  state: Pick<QueueState, "served" | "outflowPerSecond">,
+): { position: number; etaSeconds: number } {
   const position = Math.max(1, seq - state.served);
   return { position, etaSeconds: Math.ceil(position / Math.max(state.outflowPerSecond, 0.001)) };
 }

@@ -26,9 +26,7 @@ export class TicketStore {
   readonly #outcomes: GroupCommit<TicketOutcome>;
 
   constructor(private readonly prisma: PrismaClient) {
-    this.#joins = new GroupCommit(async (rows) => {
-      await prisma.ticket.createMany({ data: rows, skipDuplicates: true });
-    });
+    this.#joins = new GroupCommit((rows) => this.#writeJoins(rows));
     this.#outcomes = new GroupCommit((outcomes) => this.#writeOutcomes(outcomes));
   }
 
@@ -72,6 +70,19 @@ export class TicketStore {
         FROM unnest(${ids}::text[], ${seqs}::int[]) AS v(id, seq)
         WHERE t.id = v.id AND t.status = 'PREQUEUE'`;
     }
+  }
+
+  /** One statement per batch (raw SQL: Prisma's createMany costs the API far more CPU). */
+  async #writeJoins(rows: TicketRow[]): Promise<void> {
+    const column = <K extends keyof TicketRow>(key: K) => rows.map((t) => t[key]);
+    await this.prisma.$executeRaw`
+      INSERT INTO "Ticket" (id, "eventId", sku, "userId", quantity, seq, status)
+      SELECT v.id, v."eventId", v.sku, v."userId", v.quantity, v.seq, v.status::"TicketStatus"
+      FROM unnest(${column("id")}::text[], ${column("eventId")}::text[], ${column("sku")}::text[],
+                  ${column("userId")}::text[], ${column("quantity")}::int[], ${column("seq")}::int[],
+                  ${column("status")}::text[])
+        AS v(id, "eventId", sku, "userId", quantity, seq, status)
+      ON CONFLICT (id) DO NOTHING`;
   }
 
   async #writeOutcomes(outcomes: TicketOutcome[]): Promise<void> {

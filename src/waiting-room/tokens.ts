@@ -12,30 +12,38 @@ export interface TicketClaims {
 const AUDIENCE = "dropqueue:ticket";
 
 export class TicketTokens {
-  readonly #key: Uint8Array;
+  /** Imported once: jose would import raw bytes again on every sign and verify. */
+  readonly #key: Promise<CryptoKey>;
 
   constructor(
     secret: string,
     private readonly ttlSeconds: number,
   ) {
-    this.#key = new TextEncoder().encode(secret);
+    const hmac = { name: "HMAC", hash: "SHA-256" };
+    this.#key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), hmac, false, [
+      "sign",
+      "verify",
+    ]);
   }
 
-  sign(claims: TicketClaims): Promise<string> {
+  async sign(claims: TicketClaims): Promise<string> {
     return new SignJWT({ eid: claims.eventId, uid: claims.userId })
       .setProtectedHeader({ alg: "HS256" })
       .setSubject(claims.ticketId)
       .setAudience(AUDIENCE)
       .setIssuedAt()
       .setExpirationTime(`${this.ttlSeconds}s`)
-      .sign(this.#key);
+      .sign(await this.#key);
   }
 
   /** The claims of a valid token for this ticket, or UNAUTHORIZED. */
   async verify(token: string | undefined, ticketId?: string): Promise<TicketClaims> {
     if (!token) throw unauthorized("A ticket token is required");
     try {
-      const { payload } = await jwtVerify(token, this.#key, { audience: AUDIENCE, algorithms: ["HS256"] });
+      const { payload } = await jwtVerify(token, await this.#key, {
+        audience: AUDIENCE,
+        algorithms: ["HS256"],
+      });
       const claims = {
         ticketId: String(payload.sub),
         eventId: String(payload.eid),

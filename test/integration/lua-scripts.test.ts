@@ -18,6 +18,8 @@ describe("joinQueue", () => {
     expect(first[0]).toBe(1);
     expect(first[2]).toBe("QUEUED");
     expect(first[3]).toBe(1);
+    // What the position and wait come from: nobody served, nobody admitted yet, the rate.
+    expect(first.slice(4)).toEqual([0, 0, 1000]);
     const again = await join(redis, ev, "u1", "A");
     expect(again).toEqual([2, first[1]]);
     const other = (await join(redis, ev, "u2", "A")) as unknown[];
@@ -29,7 +31,7 @@ describe("joinQueue", () => {
   it("puts joiners of a SCHEDULED event in the pre-queue, without a sequence", async () => {
     const ev = await seedEvent(redis, { status: "SCHEDULED", products: [{ sku: "A", stock: 5 }] });
     const reply = (await join(redis, ev, "u1", "A")) as unknown[];
-    expect(reply.slice(2)).toEqual(["PREQUEUE", 0]);
+    expect(reply.slice(2, 4)).toEqual(["PREQUEUE", 0]);
     expect(await redis.lrange(keys.prequeue(ev), 0, -1)).toEqual([reply[1]]);
   });
 

@@ -10,15 +10,20 @@
     KEYS[6] stats hash
     KEYS[7] pre-queue list
     KEYS[8] the new ticket's hash
+    KEYS[9] admissions per second hash (unix second -> tickets admitted)
 
     ARGV[1] ticket id
     ARGV[2] user id
     ARGV[3] sku
     ARGV[4] quantity
     ARGV[5] now (ms)
+    ARGV[6..] the last few whole seconds (unix), over which the outflow is measured
 
   Output:
-    {1, ticketId, status, seq}  a new ticket (status QUEUED with its seq, or PREQUEUE with seq 0)
+    {1, ticketId, status, seq, served, admitted, rate}
+                                a new ticket (status QUEUED with its seq, or PREQUEUE with seq 0),
+                                and what its position and wait are computed from: tickets served,
+                                tickets admitted in the seconds given, the configured rate
     {2, ticketId}               the user's ticket for this product that is still open
     -1 NO_EVENT, -2 SALE_NOT_OPEN, -3 NO_PRODUCT, -4 SOLD_OUT, -5 LIMIT_REACHED, -6 QUEUE_FULL
 ]]
@@ -60,4 +65,10 @@ rcall("HSET", KEYS[8], "id", ARGV[1], "user", userId, "sku", ARGV[3], "qty", qty
 rcall("HSET", KEYS[3], userId, ARGV[1])
 rcall("HINCRBY", KEYS[6], "joins", 1)
 rcall("HINCRBY", KEYS[6], "waiting", 1)
-return {1, ARGV[1], ticketStatus, seq}
+
+local served = tonumber(rcall("HGET", KEYS[6], "served") or "0")
+local admitted = 0
+for _, n in ipairs(rcall("HMGET", KEYS[9], unpack(ARGV, 6))) do
+  admitted = admitted + (tonumber(n) or 0)
+end
+return {1, ARGV[1], ticketStatus, seq, served, admitted, tonumber(rcall("HGET", KEYS[1], "rate") or "0")}
