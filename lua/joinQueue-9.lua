@@ -17,17 +17,29 @@
     ARGV[3] sku
     ARGV[4] quantity
     ARGV[5] now (ms)
-    ARGV[6..] the last few whole seconds (unix), over which the outflow is measured
+    ARGV[6] event key prefix ("dq:{ev:<id>}:"): the open ticket's hash is built from it
+    ARGV[7..] the last few whole seconds (unix), over which the outflow is measured
 
   Output:
-    {1, ticketId, status, seq, served, admitted, rate}
+    {1, ticketId, status, seq, qty, served, admitted, rate}
                                 a new ticket (status QUEUED with its seq, or PREQUEUE with seq 0),
                                 and what its position and wait are computed from: tickets served,
                                 tickets admitted in the seconds given, the configured rate
-    {2, ticketId}               the user's ticket for this product that is still open
+    {2, ticketId, status, seq, qty, served, admitted, rate}
+                                the same of the user's ticket for this product that is still open
     -1 NO_EVENT, -2 SALE_NOT_OPEN, -3 NO_PRODUCT, -4 SOLD_OUT, -5 LIMIT_REACHED, -6 QUEUE_FULL
 ]]
 local rcall = redis.call
+
+-- What a waiting ticket's position and wait are computed from (see queue-state.ts).
+local function queueFigures()
+  local served = tonumber(rcall("HGET", KEYS[6], "served") or "0")
+  local admitted = 0
+  for _, n in ipairs(rcall("HMGET", KEYS[9], unpack(ARGV, 7))) do
+    admitted = admitted + (tonumber(n) or 0)
+  end
+  return served, admitted, tonumber(rcall("HGET", KEYS[1], "rate") or "0")
+end
 
 local status = rcall("HGET", KEYS[1], "status")
 if not status then return -1 end
@@ -38,7 +50,11 @@ if not stock[1] then return -3 end
 
 local userId = ARGV[2]
 local open = rcall("HGET", KEYS[3], userId)
-if open then return {2, open} end
+if open then
+  local t = rcall("HMGET", ARGV[6] .. "ticket:" .. open, "status", "seq", "qty")
+  local served, admitted, rate = queueFigures()
+  return {2, open, t[1] or "", tonumber(t[2] or "0"), tonumber(t[3] or "0"), served, admitted, rate}
+end
 
 local qty = tonumber(ARGV[4])
 local held = tonumber(rcall("HGET", KEYS[4], userId) or "0")
@@ -66,9 +82,5 @@ rcall("HSET", KEYS[3], userId, ARGV[1])
 rcall("HINCRBY", KEYS[6], "joins", 1)
 rcall("HINCRBY", KEYS[6], "waiting", 1)
 
-local served = tonumber(rcall("HGET", KEYS[6], "served") or "0")
-local admitted = 0
-for _, n in ipairs(rcall("HMGET", KEYS[9], unpack(ARGV, 6))) do
-  admitted = admitted + (tonumber(n) or 0)
-end
-return {1, ARGV[1], ticketStatus, seq, served, admitted, tonumber(rcall("HGET", KEYS[1], "rate") or "0")}
+local served, admitted, rate = queueFigures()
+return {1, ARGV[1], ticketStatus, seq, qty, served, admitted, rate}

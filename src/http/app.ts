@@ -28,6 +28,8 @@ export interface AppOptions {
 export function createApp({ deps, tokens, metrics }: AppOptions): Express {
   const app = express();
   app.disable("x-powered-by");
+  // API answers are small and never revalidated: hashing each one for an ETag is wasted work.
+  app.set("etag", false);
   // req.ip keys the rate limits: believe X-Forwarded-For only from the proxies TRUST_PROXY names.
   app.set("trust proxy", deps.config.security.trustProxy);
   app.use(securityHeaders());
@@ -47,11 +49,12 @@ export function createApp({ deps, tokens, metrics }: AppOptions): Express {
   app.use(bodyGuard());
   app.use(express.json({ limit: BODY_LIMIT_BYTES, strict: true }));
 
+  // The shoppers' routes first: a surge's requests pass as few routers as they can.
+  app.use("/api", shopperRoutes(deps, tokens));
   app.use(opsRoutes(deps, metrics));
   app.use("/api/admin", adminRoutes(deps));
   app.use("/api/admin", adminStockRoutes(deps));
   app.use(docsRoutes());
-  app.use("/api", shopperRoutes(deps, tokens));
   app.use(DASHBOARD_PATH, queuesDashboard(deps));
   app.use(express.static(PUBLIC_DIR, { extensions: ["html"] }));
 

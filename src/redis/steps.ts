@@ -26,6 +26,7 @@ export function joinQueue(
     sku,
     t.quantity,
     Date.now(),
+    eventPrefix(eventId),
     ...outflowSeconds(),
   );
 }

@@ -38,29 +38,30 @@ export async function joinQueue(
   if (typeof reply === "number") throw luaError(reply, { eventId, sku: input.sku });
 
   const created = Number(reply[0]) === 1;
-  const id = String(reply[1]);
-  const ticket = created ? newTicketView(eventId, input, reply) : await readTicket(deps, eventId, id);
-  if (!ticket) throw notFound("ticket", { ticketId: id });
+  if (!reply[2]) throw notFound("ticket", { ticketId: String(reply[1]) }); // its hash is gone
+  const ticket = ticketView(eventId, input.sku, reply);
   // The row first, then the job: the purchase updates the row, so it must exist by then.
   // The job is added even when the row could not be written: the ticket is served either
-  // way, and only a Redis loss before the shopper joins again could forget it. Adding it
-  // again for a handed-back ticket is harmless (the job id is the ticket id).
-  const seq = created ? Number(reply[3]) : Number(await deps.redis.hget(keys.ticket(eventId, id), "seq"));
+  // way, and only a Redis loss before the shopper joins again could forget it. A handed-back
+  // ticket is written and queued again (both harmless: the row and the job are keyed by
+  // the ticket id), in case its first join was answered 503.
+  const seq = Number(reply[3]);
   const unrecorded = await recordDurably(deps, ticket, input.userId, seq);
-  if (ticket.status === "QUEUED") await deps.queues.add({ eventId, ticketId: id, sku: input.sku, seq });
+  if (ticket.status === "QUEUED")
+    await deps.queues.add({ eventId, ticketId: ticket.ticketId, sku: input.sku, seq });
   if (unrecorded) throw unrecorded;
-  const token = await tokens.sign({ ticketId: id, eventId, userId: input.userId });
+  const token = await tokens.sign({ ticketId: ticket.ticketId, eventId, userId: input.userId });
   return { created, ticket: { ...ticket, token } };
 }
 
-/** A new ticket's view, from the join step's reply: {1, id, status, seq, served, admitted, rate}. */
-function newTicketView(eventId: string, input: JoinInput, reply: (string | number)[]): TicketView {
-  const [, id, status, seq, served, admitted, rate] = reply;
+/** The ticket's view, from the join step's reply: {code, id, status, seq, qty, served, admitted, rate}. */
+function ticketView(eventId: string, sku: string, reply: (string | number)[]): TicketView {
+  const [, id, status, seq, qty, served, admitted, rate] = reply;
   const view: TicketView = {
     ticketId: String(id),
     eventId,
-    sku: input.sku,
-    quantity: input.quantity,
+    sku,
+    quantity: Number(qty),
     status: status as TicketStatus,
   };
   if (status !== "QUEUED") return view;

@@ -19,9 +19,9 @@ describe("joinQueue", () => {
     expect(first[2]).toBe("QUEUED");
     expect(first[3]).toBe(1);
     // What the position and wait come from: nobody served, nobody admitted yet, the rate.
-    expect(first.slice(4)).toEqual([0, 0, 1000]);
+    expect(first.slice(4)).toEqual([1, 0, 0, 1000]);
     const again = await join(redis, ev, "u1", "A");
-    expect(again).toEqual([2, first[1]]);
+    expect(again).toEqual([2, first[1], "QUEUED", 1, 1, 0, 0, 1000]);
     const other = (await join(redis, ev, "u2", "A")) as unknown[];
     expect(other[3]).toBe(2);
     const stats = await redis.hgetall(keys.stats(ev));
