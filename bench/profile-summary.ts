@@ -1,5 +1,7 @@
 // Summarises V8 CPU profiles (.cpuprofile files written by node --cpu-prof): the functions
-// with the most self time, and self time by package. Usage:
+// with the most self time, self time by package, and time by the package that asked for
+// it (node's own code and V8's natives counted to the first package above them: a socket
+// write under ioredis is ioredis's). Usage:
 //   npx tsx bench/profile-summary.ts <file.cpuprofile | dir> [--top 10]
 // A directory means its largest profile (tsx's own launcher process writes a tiny one).
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -10,6 +12,7 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
 }
 interface Profile {
   nodes: ProfileNode[];
@@ -60,6 +63,21 @@ export function summarise(profile: Profile, top: number) {
     const pkg = ["(idle)", "(program)", "(garbage collector)"].includes(name) ? name : packageOf(f.url);
     pkgs.set(pkg, (pkgs.get(pkg) ?? 0) + us);
   }
+  // Each sample to the first package on its stack that is not node's or V8's own.
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const askers = new Map<string, number>();
+  for (const [id, us] of self) {
+    const leaf = byId.get(id)?.callFrame;
+    if (!leaf || leaf.functionName === "(idle)") continue;
+    let asker = leaf.functionName === "(garbage collector)" ? leaf.functionName : "node (core)";
+    for (let at: number | undefined = id; at !== undefined && asker === "node (core)"; at = parent.get(at)) {
+      const pkg = packageOf(byId.get(at)?.callFrame.url ?? "");
+      if (pkg !== "node (core)" && pkg !== "(V8 / native)")
+        asker = pkg.replace(/^dropqueue (\w+)\/.*$/, "dropqueue $1/");
+    }
+    askers.set(asker, (askers.get(asker) ?? 0) + us);
+  }
   const idle = [...fns.values()].filter((f) => f.name === "(idle)").reduce((s, f) => s + f.us, 0);
   const busy = total - idle;
   const rank = (entries: [string, number][]) =>
@@ -81,6 +99,7 @@ export function summarise(profile: Profile, top: number) {
         share: Math.round((1000 * f.us) / busy) / 10,
       })),
     packages: rank([...pkgs.entries()].filter(([k]) => k !== "(idle)")),
+    askers: rank([...askers.entries()]),
   };
 }
 
@@ -109,6 +128,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       ),
       `Self time by package`,
       ...s.packages.map(
+        (p) => `     ${String(p.ms).padStart(7)} ms ${`${p.share.toFixed(1)} %`.padStart(7)}  ${p.name}`,
+      ),
+      `Time by the package that asked for it (node core and natives under it included)`,
+      ...s.askers.map(
         (p) => `     ${String(p.ms).padStart(7)} ms ${`${p.share.toFixed(1)} %`.padStart(7)}  ${p.name}`,
       ),
     ];
