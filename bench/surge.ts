@@ -2,8 +2,10 @@
 // processes unless --url names a running stack, fires the joins, waits for every outcome
 // over Socket.IO, checks PostgreSQL and Redis, and prints a summary (or, with --json,
 // one JSON object as its last line).
+
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { createDatabaseIfMissing } from "../src/db/databases.js";
 import { migrate, type Stack, startStack } from "./lib/stack.js";
 import { runSurge, type SurgeProgress, type SurgeReport } from "./lib/surge-run.js";
 
@@ -63,6 +65,7 @@ let apiUrls = values.url ?? [];
 let adminToken = values["admin-token"] ?? process.env.ADMIN_TOKEN ?? "";
 if (apiUrls.length === 0) {
   say(`Booting ${values.apis} API and ${values.workers} worker process(es)…`);
+  await createDatabaseIfMissing(databaseUrl);
   migrate(databaseUrl);
   stack = await startStack({
     apis: count("apis"),

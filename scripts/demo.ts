@@ -6,6 +6,7 @@
 // reaches only this script, which stops the API and worker first (they drain their purchases) and the
 // databases last. A database in our own group would get the same Ctrl-C and die while the worker still
 // needs it.
+
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { access, chown, constants, mkdir, readFile } from "node:fs/promises";
@@ -18,6 +19,7 @@ import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { type Config, ConfigError, loadConfig } from "../src/config.js";
+import { createDatabaseIfMissing, databaseName } from "../src/db/databases.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DATA_DIR = path.join(ROOT, ".data");
@@ -425,24 +427,11 @@ async function probePostgres(url: string): Promise<PostgresProbe> {
   }
 }
 
-/** CREATE DATABASE through the server's `postgres` database. */
 async function createDatabase(url: string): Promise<void> {
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.slice(1));
-  const admin = new URL(url);
-  admin.pathname = "/postgres";
-  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5_000 });
-  client.on("error", () => {});
   try {
-    await client.connect();
-    await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+    await createDatabaseIfMissing(url);
   } catch (err) {
-    // 42P04 duplicate_database: someone created it meanwhile, which is just as good.
-    if ((err as { code?: string }).code !== "42P04") {
-      throw new DemoError(`could not create database "${name}": ${(err as Error).message}`);
-    }
-  } finally {
-    await client.end().catch(() => {});
+    throw new DemoError(`could not create database "${databaseName(url)}": ${(err as Error).message}`);
   }
 }
 

@@ -5,8 +5,8 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
-import pg from "pg";
 import type { TestProject } from "vitest/node";
+import { createDatabaseIfMissing } from "../src/db/databases.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -57,39 +57,4 @@ export async function runPrisma(args: string[], databaseUrl: string): Promise<{ 
     );
   });
   return { stdout };
-}
-
-export async function createDatabaseIfMissing(databaseUrl: string): Promise<void> {
-  const name = databaseName(databaseUrl);
-  await onMaintenanceDatabase(databaseUrl, async (client) => {
-    const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
-    if (rowCount === 0) await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
-  });
-}
-
-export async function dropDatabase(databaseUrl: string): Promise<void> {
-  const name = databaseName(databaseUrl);
-  await onMaintenanceDatabase(databaseUrl, async (client) => {
-    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-  });
-}
-
-function databaseName(databaseUrl: string): string {
-  return decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
-}
-
-/** CREATE/DROP DATABASE cannot run inside the database itself: use `postgres` on the same server. */
-async function onMaintenanceDatabase(
-  databaseUrl: string,
-  work: (client: pg.Client) => Promise<void>,
-): Promise<void> {
-  const url = new URL(databaseUrl);
-  url.pathname = "/postgres";
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    await work(client);
-  } finally {
-    await client.end();
-  }
 }

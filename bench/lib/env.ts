@@ -8,7 +8,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { Redis } from "ioredis";
-import pg from "pg";
+import { createDatabaseIfMissing, databaseName, dropDatabase } from "../../src/db/databases.js";
 import { migrate, ROOT, stopChild } from "./stack.js";
 
 export const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/6";
@@ -21,21 +21,10 @@ export const BENCH_DATABASE_URL =
  * whose Redis index is 0 or 1 (the shared and the test databases): those are only migrated.
  */
 export async function resetBenchState(): Promise<void> {
-  const db = new URL(BENCH_DATABASE_URL);
-  const name = decodeURIComponent(db.pathname.slice(1));
+  const name = databaseName(BENCH_DATABASE_URL);
   const redisIndex = Number(new URL(BENCH_REDIS_URL).pathname.slice(1) || 0);
-  const adminUrl = new URL(BENCH_DATABASE_URL);
-  adminUrl.pathname = "/postgres";
-  const admin = new pg.Client({ connectionString: adminUrl.toString() });
-  await admin.connect();
-  try {
-    const quoted = `"${name.replaceAll('"', '""')}"`;
-    if (name.includes("bench")) await admin.query(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`);
-    const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
-    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${quoted}`);
-  } finally {
-    await admin.end();
-  }
+  if (name.includes("bench")) await dropDatabase(BENCH_DATABASE_URL);
+  await createDatabaseIfMissing(BENCH_DATABASE_URL);
   if (redisIndex > 1 && name.includes("bench")) {
     const redis = new Redis(BENCH_REDIS_URL);
     await redis.flushdb();

@@ -5,7 +5,8 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createPrisma, OrderStatus, Prisma, type PrismaClient } from "../../src/db/client.js";
-import { createDatabaseIfMissing, dropDatabase, runPrisma } from "../global-setup.js";
+import { createDatabaseIfMissing, dropDatabase } from "../../src/db/databases.js";
+import { runPrisma } from "../global-setup.js";
 
 const databaseUrl = inject("databaseUrl");
 

@@ -2,7 +2,8 @@
 // whose maintenance job would otherwise rebuild every selling event the shared test
 // database holds from other tests.
 import { inject } from "vitest";
-import { createDatabaseIfMissing, dropDatabase, runPrisma } from "../global-setup.js";
+import { createDatabaseIfMissing, dropDatabase } from "../../src/db/databases.js";
+import { runPrisma } from "../global-setup.js";
 
 export interface OwnDatabase {
   url: string;
