@@ -2,7 +2,13 @@
 // server.ts (or a test) gives it a port.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import express, { type Express } from "express";
+import express, {
+  type Express,
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from "express";
 import type { Deps } from "../deps.js";
 import type { TicketTokens } from "../waiting-room/tokens.js";
 import { adminRoutes } from "./admin.routes.js";
@@ -37,7 +43,7 @@ export function createApp({ deps, tokens, metrics }: AppOptions): Express {
   app.use((req, res, next) => {
     const end = metrics.httpDuration.startTimer();
     res.on("finish", () => {
-      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : "unmatched";
+      const route = req.route?.path ? `${res.locals.mountPath ?? ""}${req.route.path}` : "unmatched";
       metrics.httpRequests.inc({ method: req.method, route, status: res.statusCode });
       end({ method: req.method, route });
     });
@@ -49,12 +55,23 @@ export function createApp({ deps, tokens, metrics }: AppOptions): Express {
   app.use(bodyGuard());
   app.use(express.json({ limit: BODY_LIMIT_BYTES, strict: true }));
 
+  // Express resets req.baseUrl once a router is left, before the answer goes out: each
+  // mount notes its path for the route label of the request's metrics.
+  const mount = (path: string, router: RequestHandler) =>
+    app.use(
+      path,
+      (_req: Request, res: Response, next: NextFunction) => {
+        res.locals.mountPath = path === "/" ? "" : path;
+        next();
+      },
+      router,
+    );
   // The shoppers' routes first: a surge's requests pass as few routers as they can.
-  app.use("/api", shopperRoutes(deps, tokens));
-  app.use(opsRoutes(deps, metrics));
-  app.use("/api/admin", adminRoutes(deps));
-  app.use("/api/admin", adminStockRoutes(deps));
-  app.use(docsRoutes());
+  mount("/api", shopperRoutes(deps, tokens));
+  mount("/", opsRoutes(deps, metrics));
+  mount("/api/admin", adminRoutes(deps));
+  mount("/api/admin", adminStockRoutes(deps));
+  mount("/", docsRoutes());
   app.use(DASHBOARD_PATH, queuesDashboard(deps));
   app.use(express.static(PUBLIC_DIR, { extensions: ["html"] }));
 

@@ -296,7 +296,14 @@ describe("/metrics", () => {
     expect(value("dropqueue_queue_depth", { state: "wait" })).toBe(0);
 
     // The HTTP and pipeline series are there too; an ended event drops out of the sale series.
-    expect(res.text).toContain("dropqueue_http_requests_total");
+    // Labelled by the whole route pattern, so the shopper's and the admin's routes stay apart.
+    const routes = new Set(
+      parseMetrics(res.text)
+        .filter((s) => s.name === "dropqueue_http_requests_total")
+        .map((s) => `${s.labels.method} ${s.labels.route}`),
+    );
+    expect(routes).toContain("GET /api/admin/events/:eventId/stats");
+    expect(routes).toContain("POST /api/events/:eventId/tickets");
     expect(res.text).toContain("# TYPE dropqueue_purchase_duration_seconds histogram");
     expect(res.text).toContain("# TYPE dropqueue_redis_errors_total counter");
     expect(res.text).toContain("# TYPE dropqueue_db_errors_total counter");
