@@ -84,20 +84,8 @@ export async function processPurchase(
     log.warn("reservation made before a rebuild of the event's state: dropped");
     return { kind: "noop", why: "stale reservation" };
   }
-  await finishPurchase(
-    deps.redis,
-    job,
-    order.status === "CONFIRMED" ? "CONFIRMED" : "FAILED",
-    order.reason ?? "",
-    order.id,
-  );
   log.debug({ orderId: order.id, status: order.status }, "purchase finished");
-  return order.status === "CONFIRMED"
-    ? { kind: "confirmed", orderId: order.id }
-    : {
-        kind: "failed",
-        reason: order.reason === "PAYMENT_DECLINED" ? "PAYMENT_DECLINED" : "PROCESSING_FAILED",
-      };
+  return finishWithOrder(deps, job, order);
 }
 
 /**
@@ -126,16 +114,20 @@ export async function failPurchase(deps: Deps, job: PurchasePayload): Promise<Pu
     { qty: Number(qty), userId, sku: job.sku, priceCents: 0, paymentFailureRate: 0, epoch: Number(epoch) },
     "PROCESSING_FAILED",
   );
-  await finishPurchase(
-    deps.redis,
-    job,
-    order.status === "CONFIRMED" ? "CONFIRMED" : "FAILED",
-    order.reason ?? "",
-    order.id,
-  );
-  return order.status === "CONFIRMED"
-    ? { kind: "confirmed", orderId: order.id }
-    : { kind: "failed", reason: "PROCESSING_FAILED", orderId: order.id };
+  return finishWithOrder(deps, job, order);
+}
+
+/** Ends the ticket in Redis the way its order in PostgreSQL did (that order stands). */
+async function finishWithOrder(
+  deps: Deps,
+  job: PurchasePayload,
+  order: PlacedOrder,
+): Promise<PurchaseResult> {
+  const confirmed = order.status === "CONFIRMED";
+  await finishPurchase(deps.redis, job, confirmed ? "CONFIRMED" : "FAILED", order.reason ?? "", order.id);
+  if (confirmed) return { kind: "confirmed", orderId: order.id };
+  const reason = order.reason === "PAYMENT_DECLINED" ? "PAYMENT_DECLINED" : "PROCESSING_FAILED";
+  return { kind: "failed", reason, orderId: order.id };
 }
 
 /** Runs the reservation step, waiting in place (briefly) while earlier tickets decide. */
