@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { createDatabaseIfMissing } from "../src/db/databases.js";
 import { migrate, type Stack, startStack } from "./lib/stack.js";
-import { runSurge, type SurgeProgress, type SurgeReport } from "./lib/surge-run.js";
+import { runSurge, type SurgeProgress, type SurgeReport, surgeHeld } from "./lib/surge-run.js";
 
 const { values } = parseArgs({
   options: {
@@ -109,14 +109,7 @@ try {
   await stack?.stop();
 }
 
-const clean =
-  report.oversold === 0 &&
-  report.overLimitUsers === 0 &&
-  report.missingOutcomes === 0 &&
-  report.duplicateOutcomes === 0 &&
-  report.ticketsNotFinal === 0 &&
-  report.redisPostgresAgree &&
-  report.ledgerAgrees;
+const clean = surgeHeld(report);
 
 if (values.json) {
   process.stdout.write(`${JSON.stringify(report)}\n`);

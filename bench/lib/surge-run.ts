@@ -78,6 +78,19 @@ interface TicketRecord {
 
 const FINAL = new Set(["CONFIRMED", "REJECTED", "FAILED", "CANCELLED"]);
 
+/** The surge's promises held: nothing oversold or over a limit, one final outcome per ticket, the stores agree. */
+export function surgeHeld(r: SurgeReport): boolean {
+  return (
+    r.oversold === 0 &&
+    r.overLimitUsers === 0 &&
+    r.missingOutcomes === 0 &&
+    r.duplicateOutcomes === 0 &&
+    r.ticketsNotFinal === 0 &&
+    r.redisPostgresAgree &&
+    r.ledgerAgrees
+  );
+}
+
 export async function runSurge(opts: SurgeOptions): Promise<SurgeReport> {
   const limit = opts.perUserLimit ?? 1;
   const skus = Array.from({ length: opts.products }, (_, i) => `P${i + 1}`);

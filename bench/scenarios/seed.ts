@@ -4,7 +4,7 @@
 import { Admin, bootStack } from "../lib/dropqueue.js";
 import { BENCH_DATABASE_URL, BENCH_REDIS_URL } from "../lib/env.js";
 import { fmt, pct, progress, table } from "../lib/report.js";
-import { runSurge, type SurgeReport } from "../lib/surge-run.js";
+import { runSurge, type SurgeReport, surgeHeld } from "../lib/surge-run.js";
 import type { Scenario } from "./types.js";
 
 const SEED = { users: 1000, requests: 10_000, products: 4, stock: 100 };
@@ -37,14 +37,7 @@ export const seed: Scenario<SurgeReport> = {
     }
   },
   tables(r, ctx) {
-    const clean =
-      r.oversold === 0 &&
-      r.overLimitUsers === 0 &&
-      r.missingOutcomes === 0 &&
-      r.duplicateOutcomes === 0 &&
-      r.ticketsNotFinal === 0 &&
-      r.redisPostgresAgree &&
-      r.ledgerAgrees;
+    const clean = surgeHeld(r);
     const ms = (p: { p50: number; p95: number; p99: number; max: number }) => [
       fmt(p.p50, 1),
       fmt(p.p95, 1),
