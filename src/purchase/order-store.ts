@@ -102,7 +102,7 @@ export class OrderStore {
       LEFT JOIN fence ON fence.id = v."eventId"
       LEFT JOIN fresh ON fresh.id = v.id
       LEFT JOIN placed ON placed.id = v.id
-      LEFT JOIN "Order" AS o ON o."ticketId" = v."ticketId"`;
+      LEFT JOIN "Order" AS o ON placed.id IS NULL AND o."ticketId" = v."ticketId"`;
     const byId = new Map(rows.map((row) => [row.id, row]));
     return Promise.all(orders.map((order) => this.#resultOf(order, byId.get(order.id))));
   }
