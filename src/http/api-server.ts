@@ -10,6 +10,7 @@ import { Realtime, type RealtimeOptions } from "../realtime/socket-server.js";
 import { TicketTokens } from "../waiting-room/tokens.js";
 import { createApp } from "./app.js";
 import { createMetrics } from "./metrics.js";
+import { socketServerOptions } from "./security.js";
 
 export interface DrainOptions {
   /** How long joins and /readyz answer 503 before sockets move and the listener closes. */
@@ -76,7 +77,10 @@ export async function startApiServer(
     connections.add(socket);
     socket.once("close", () => connections.delete(socket));
   });
-  const realtime = new Realtime(deps, tokens, http, opts.realtime);
+  const realtime = new Realtime(deps, tokens, http, {
+    ...opts.realtime,
+    server: socketServerOptions(deps.config.security),
+  });
   await realtime.start();
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);

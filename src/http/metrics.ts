@@ -1,28 +1,7 @@
-// Prometheus metrics (prom-client), one registry per process.
+// Prometheus metrics (prom-client), one registry per API process: the HTTP series, and the
+// process-wide ones of src/metrics.ts.
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
-
-// What the purchase pipeline records wherever it runs (worker pools inside an API process,
-// or a worker process): module-level, so the code that records needs no handle. Every
-// registry made by createMetrics exposes them.
-export const purchaseDuration = new Histogram({
-  name: "dropqueue_purchase_duration_seconds",
-  help: "Time of one purchase attempt, reservation to outcome, by result",
-  labelNames: ["result"] as const,
-  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-  registers: [],
-});
-export const redisErrors = new Counter({
-  name: "dropqueue_redis_errors_total",
-  help: "Redis commands or scripts that failed, by operation",
-  labelNames: ["op"] as const,
-  registers: [],
-});
-export const dbErrors = new Counter({
-  name: "dropqueue_db_errors_total",
-  help: "PostgreSQL queries or transactions that failed, by operation",
-  labelNames: ["op"] as const,
-  registers: [],
-});
+import { registerProcessMetrics } from "../metrics.js";
 
 export interface Metrics {
   registry: Registry;
@@ -33,9 +12,7 @@ export interface Metrics {
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "dropqueue_" });
-  registry.registerMetric(purchaseDuration);
-  registry.registerMetric(redisErrors);
-  registry.registerMetric(dbErrors);
+  registerProcessMetrics(registry);
   return {
     registry,
     httpRequests: new Counter({

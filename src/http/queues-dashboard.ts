@@ -7,10 +7,10 @@ import { createBullBoard } from "@bull-board/api";
 import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { ExpressAdapter } from "@bull-board/express";
 import { type RequestHandler, Router } from "express";
+import { bearer, sameSecret } from "../auth/secrets.js";
 import type { Deps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { keys } from "../redis/keys.js";
-import { bearer, sameSecret } from "./admin-auth.js";
 
 export const DASHBOARD_PATH = "/admin/queues";
 export const DASHBOARD_COOKIE = "dq_admin";

@@ -6,8 +6,8 @@ import type { Registry } from "prom-client";
 import { Counter, Gauge } from "prom-client";
 import type { Deps } from "../deps.js";
 import { readStock, type StockCounters } from "../events/event-state.js";
+import { redisErrors } from "../metrics.js";
 import { keys } from "../redis/keys.js";
-import { redisErrors } from "./metrics.js";
 
 const JOB_STATES = ["wait", "active", "delayed", "failed"] as const;
 const STOCK_KINDS = ["total", "remaining", "reserved", "sold"] as const;

@@ -1,6 +1,7 @@
 // Shopper API: the event as a shopper sees it, joining, reading a ticket.
 import { Router } from "express";
 import { z } from "zod";
+import { bearer } from "../auth/secrets.js";
 import type { Deps } from "../deps.js";
 import { notFound } from "../errors.js";
 import { EVENT_ID } from "../events/event.schemas.js";
@@ -9,7 +10,6 @@ import { cancelOrder } from "../purchase/cancel.service.js";
 import { joinQueue, readTicket } from "../waiting-room/join.service.js";
 import { joinInput } from "../waiting-room/ticket.schemas.js";
 import type { TicketTokens } from "../waiting-room/tokens.js";
-import { bearer } from "./admin-auth.js";
 import { joinRateLimit } from "./rate-limit.js";
 import { parseInput } from "./validate.js";
 

@@ -4,6 +4,7 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Deps } from "../deps.js";
+import { observePurchaseAttempt } from "../metrics.js";
 import { createBullConnection } from "../redis/client.js";
 import { keys } from "../redis/keys.js";
 import { PURCHASE_QUEUE, purchasePayload, purchaseQueueOptions } from "./jobs.js";
@@ -77,8 +78,10 @@ export class PurchaseWorkerPool {
       stalledInterval: this.deps.config.worker.lockMs,
     });
     worker.on("error", (err) => this.deps.log.error({ err, eventId }, "worker error"));
+    worker.on("completed", (job, result: PurchaseResult) => observePurchaseAttempt(job, result.kind));
     worker.on("failed", (job, err) => {
       if (!job || err instanceof DelayedError) return;
+      observePurchaseAttempt(job, "error");
       this.deps.log.warn(
         { eventId, ticketId: job.id, attempt: job.attemptsMade, err: err.message },
         "purchase attempt failed",

@@ -5,11 +5,10 @@
 // own sockets, so it works with any number of API and worker processes.
 import type { Server as HttpServer } from "node:http";
 import type { Redis } from "ioredis";
-import { Server, type Socket } from "socket.io";
+import { Server, type ServerOptions, type Socket } from "socket.io";
+import { sameSecret } from "../auth/secrets.js";
 import type { Deps } from "../deps.js";
 import { getStats } from "../events/stats.service.js";
-import { sameSecret } from "../http/admin-auth.js";
-import { socketServerOptions } from "../http/security.js";
 import { keys } from "../redis/keys.js";
 import { positionOf, readQueueState } from "../waiting-room/queue-state.js";
 import { FINAL_STATUSES, type TicketResult, type TicketStatus } from "../waiting-room/ticket.schemas.js";
@@ -22,6 +21,8 @@ export interface RealtimeOptions {
   /** How often waiting sockets are told their position (when it changed). */
   positionEveryMs?: number;
   statsEveryMs?: number;
+  /** Engine and transport limits (CORS origins, message size): the HTTP edge decides them. */
+  server?: Partial<ServerOptions>;
 }
 
 export class Realtime {
@@ -41,7 +42,7 @@ export class Realtime {
       path: "/socket.io",
       serveClient: true,
       transports: ["websocket", "polling"],
-      ...socketServerOptions(deps.config.security),
+      ...opts.server,
     });
     this.io.use((socket, next) => {
       const { ticketId, token } = (socket.handshake.auth ?? {}) as { ticketId?: unknown; token?: unknown };
