@@ -47,28 +47,40 @@ export const stockInput = z.strictObject({ total: z.number().int().min(0).max(10
 export const EVENT_STATUSES = ["DRAFT", "SCHEDULED", "LIVE", "PAUSED", "ENDED"] as const;
 export type EventStatus = (typeof EVENT_STATUSES)[number];
 
-export interface ProductView {
-  sku: string;
-  name: string;
-  priceCents: number;
-  perUserLimit: number;
-  total: number;
-  remaining: number;
-  reserved: number;
-  sold: number;
-}
+/** An ISO-8601 time as the views send it (Date.toISOString()). */
+export const TIME = z.iso.datetime().describe("ISO-8601 time");
+const count = z.number().int();
 
-export interface EventView {
-  id: string;
-  name: string;
-  status: EventStatus;
-  startsAt: string | null;
-  endsAt: string | null;
-  admissionRate: number;
-  perUserLimit: number;
-  paymentFailureRate: number;
-  waitingCapacity: number;
-  firstLiveAt: string | null;
-  createdAt: string;
-  products: ProductView[];
-}
+// What goes out: the response schemas of the routes, registered as OpenAPI components by
+// their id; the TypeScript views are inferred from them.
+export const productView = z
+  .object({
+    sku: SKU,
+    name: z.string(),
+    priceCents: count,
+    perUserLimit: count,
+    total: count.describe("remaining + reserved + sold"),
+    remaining: count,
+    reserved: count.describe("Held by purchases in flight"),
+    sold: count,
+  })
+  .meta({ id: "Product" });
+export type ProductView = z.infer<typeof productView>;
+
+export const eventView = z
+  .object({
+    id: EVENT_ID,
+    name: z.string(),
+    status: z.enum(EVENT_STATUSES),
+    startsAt: TIME.nullable(),
+    endsAt: TIME.nullable(),
+    admissionRate: count.describe("Tickets admitted per second"),
+    perUserLimit: count,
+    paymentFailureRate: z.number(),
+    waitingCapacity: count,
+    firstLiveAt: TIME.nullable().describe("When it first went LIVE; the stock ceiling dates from then"),
+    createdAt: TIME,
+    products: z.array(productView),
+  })
+  .meta({ id: "Event" });
+export type EventView = z.infer<typeof eventView>;

@@ -4,7 +4,7 @@ import type { LedgerEntry } from "@prisma/client";
 import { z } from "zod";
 import type { Deps } from "../deps.js";
 import { notFound } from "../errors.js";
-import { SKU } from "./event.schemas.js";
+import { EVENT_ID, SKU, TIME } from "./event.schemas.js";
 import { type Page, pageLimit, toPage } from "./paging.js";
 
 export const ledgerQuery = z.strictObject({
@@ -20,17 +20,18 @@ export type LedgerQuery = z.infer<typeof ledgerQuery>;
 
 export const LEDGER_REASONS = ["INITIAL", "ADJUST", "RESERVE", "SALE", "RESTORE", "CANCEL"] as const;
 
-export interface LedgerEntryView {
-  /** A 64-bit number, as a string (JSON numbers lose precision past 2^53). */
-  id: string;
-  eventId: string;
-  sku: string;
-  reason: (typeof LEDGER_REASONS)[number];
-  /** Signed for ADJUST; positive otherwise. */
-  quantity: number;
-  reference: string | null;
-  createdAt: string;
-}
+export const ledgerEntryView = z
+  .object({
+    id: z.string().describe("64-bit id, as a string (JSON numbers lose precision past 2^53)"),
+    eventId: EVENT_ID,
+    sku: SKU,
+    reason: z.enum(LEDGER_REASONS),
+    quantity: z.number().int().describe("Signed for ADJUST; positive otherwise"),
+    reference: z.string().nullable().describe('A ticket id, an order id, "create" or "admin"'),
+    createdAt: TIME,
+  })
+  .meta({ id: "LedgerEntry" });
+export type LedgerEntryView = z.infer<typeof ledgerEntryView>;
 
 export async function listLedger(
   deps: Deps,

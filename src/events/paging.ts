@@ -7,6 +7,13 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** The response schema of a page of `item`. */
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({
+    items: z.array(item),
+    nextCursor: z.string().nullable().describe("The cursor of the next page; null on the last page"),
+  });
+
 export const pageLimit = z.coerce
   .number()
   .int()

@@ -1,21 +1,27 @@
 // Live stats of an event, counted in Redis by the Lua steps so they hold across any
 // number of API and worker processes.
+import { z } from "zod";
 import type { Deps } from "../deps.js";
 import { keys } from "../redis/keys.js";
 import { readQueueState } from "../waiting-room/queue-state.js";
+import { SKU } from "./event.schemas.js";
 import { readStock } from "./event-state.js";
 
-export interface Stats {
-  joins: number;
-  waiting: number;
-  processing: number;
-  confirmed: number;
-  rejected: { SOLD_OUT: number; LIMIT_REACHED: number; SALE_ENDED: number };
-  failed: { PAYMENT_DECLINED: number; PROCESSING_FAILED: number };
-  cancelled: number;
-  admittedPerSecond: number;
-  products: { sku: string; total: number; remaining: number; reserved: number; sold: number }[];
-}
+const count = z.number().int();
+export const statsView = z
+  .object({
+    joins: count,
+    waiting: count,
+    processing: count,
+    confirmed: count,
+    rejected: z.object({ SOLD_OUT: count, LIMIT_REACHED: count, SALE_ENDED: count }),
+    failed: z.object({ PAYMENT_DECLINED: count, PROCESSING_FAILED: count }),
+    cancelled: count,
+    admittedPerSecond: z.number(),
+    products: z.array(z.object({ sku: SKU, total: count, remaining: count, reserved: count, sold: count })),
+  })
+  .meta({ id: "Stats" });
+export type Stats = z.infer<typeof statsView>;
 
 export async function getStats(deps: Deps, eventId: string, skus?: string[]): Promise<Stats> {
   const productSkus = skus ?? (await deps.redis.hget(keys.meta(eventId), "skus"))?.split(",") ?? [];

@@ -1,39 +1,85 @@
 // Admin API (Bearer ADMIN_TOKEN) over stock and what became of it: stock adjustments,
 // the orders and the stock ledger of an event. Thin routes over the events services.
-import { Router } from "express";
 import { z } from "zod";
 import type { Deps } from "../deps.js";
-import { EVENT_ID, SKU, stockInput } from "../events/event.schemas.js";
-import { ledgerQuery, listLedger } from "../events/ledger.service.js";
+import { EVENT_ID, productView, SKU, stockInput } from "../events/event.schemas.js";
+import { ledgerEntryView, ledgerQuery, listLedger } from "../events/ledger.service.js";
 import { listOrders, ordersQuery } from "../events/orders.service.js";
+import { pageOf } from "../events/paging.js";
 import { adjustStock } from "../events/stock.service.js";
+import { orderView } from "../purchase/order-view.js";
 import { requireAdmin } from "./admin-auth.js";
-import { parseInput } from "./validate.js";
+import { ApiRouter, TAGS } from "./api-router.js";
 
-export const eventParams = z.object({ eventId: EVENT_ID });
-export const productParams = z.object({ eventId: EVENT_ID, sku: SKU });
+const eventParams = z.object({ eventId: EVENT_ID });
+const productParams = z.object({ eventId: EVENT_ID, sku: SKU });
 
-export function adminStockRoutes(deps: Deps): Router {
-  const router = Router();
-  router.use(requireAdmin(deps.config.adminToken));
-
-  router.put("/events/:eventId/products/:sku/stock", async (req, res) => {
-    const { eventId, sku } = parseInput(productParams, req.params, "params");
-    const { total } = parseInput(stockInput, req.body, "body");
-    res.json(await adjustStock(deps, eventId, sku, total));
+export function adminStockRoutes(deps: Deps): ApiRouter {
+  const api = new ApiRouter({
+    base: "/api/admin",
+    tag: TAGS.admin,
+    security: ["adminToken"],
+    errors: ["RATE_LIMITED"],
   });
+  api.use(requireAdmin(deps.config.adminToken));
 
-  router.get("/events/:eventId/orders", async (req, res) => {
-    const { eventId } = parseInput(eventParams, req.params, "params");
-    const query = parseInput(ordersQuery, req.query, "query");
-    res.json(await listOrders(deps, eventId, query));
-  });
+  api.route(
+    {
+      method: "put",
+      path: "/events/:eventId/products/:sku/stock",
+      summary: "Set a product's total stock within the stock rules",
+      description:
+        "Before the event first goes LIVE any total ≥ 0 is allowed. Afterwards the total may go neither " +
+        "above the total it had when it first went LIVE nor below what is sold plus reserved; a change " +
+        "that breaks a rule answers 422 STOCK_RULE with details {min, max, sold, reserved, current} " +
+        "(max null: no ceiling). Applied atomically while purchases run, and recorded as an ADJUST " +
+        "ledger entry.",
+      params: productParams,
+      body: stockInput,
+      responses: { 200: { description: "The product with its live counters", schema: productView } },
+      errors: ["NOT_FOUND", "INVALID_STATE", "STOCK_RULE"],
+    },
+    async ({ params, body }) => ({
+      status: 200,
+      body: await adjustStock(deps, params.eventId, params.sku, body.total),
+    }),
+  );
 
-  router.get("/events/:eventId/ledger", async (req, res) => {
-    const { eventId } = parseInput(eventParams, req.params, "params");
-    const query = parseInput(ledgerQuery, req.query, "query");
-    res.json(await listLedger(deps, eventId, query));
-  });
+  api.route(
+    {
+      method: "get",
+      path: "/events/:eventId/orders",
+      summary: "The event's orders, oldest first, a page at a time",
+      params: eventParams,
+      query: ordersQuery,
+      responses: {
+        200: { description: "A page of orders", schema: pageOf(orderView).meta({ id: "OrdersPage" }) },
+      },
+      errors: ["NOT_FOUND"],
+    },
+    async ({ params, query }) => ({ status: 200, body: await listOrders(deps, params.eventId, query) }),
+  );
 
-  return router;
+  api.route(
+    {
+      method: "get",
+      path: "/events/:eventId/ledger",
+      summary: "The event's insert-only stock ledger, in id order, a page at a time",
+      description:
+        "Per product: total = INITIAL + ADJUST (signed), sold = SALE − CANCEL, " +
+        "reserved = RESERVE − SALE − RESTORE (purchases in flight are not in it yet).",
+      params: eventParams,
+      query: ledgerQuery,
+      responses: {
+        200: {
+          description: "A page of ledger entries",
+          schema: pageOf(ledgerEntryView).meta({ id: "LedgerPage" }),
+        },
+      },
+      errors: ["NOT_FOUND"],
+    },
+    async ({ params, query }) => ({ status: 200, body: await listLedger(deps, params.eventId, query) }),
+  );
+
+  return api;
 }

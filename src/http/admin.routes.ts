@@ -1,8 +1,7 @@
 // Admin API (Bearer ADMIN_TOKEN): thin routes over the events services.
-import { Router } from "express";
 import { z } from "zod";
 import type { Deps } from "../deps.js";
-import { createEventInput, EVENT_ID } from "../events/event.schemas.js";
+import { createEventInput, EVENT_ID, eventView } from "../events/event.schemas.js";
 import {
   createEvent,
   getEvent,
@@ -11,55 +10,113 @@ import {
   loadEventRow,
   transition,
 } from "../events/events.service.js";
-import { getStats } from "../events/stats.service.js";
-import { reconcileEvent } from "../purchase/reconciler.js";
+import { getStats, statsView } from "../events/stats.service.js";
+import { reconcileEvent, reconciliationView } from "../purchase/reconciler.js";
 import { requireAdmin } from "./admin-auth.js";
-import { parseInput } from "./validate.js";
+import { ApiRouter, TAGS } from "./api-router.js";
 
 const eventParams = z.object({ eventId: EVENT_ID });
 
-export function adminRoutes(deps: Deps): Router {
-  const router = Router();
-  router.use(requireAdmin(deps.config.adminToken));
+const LIFECYCLE: Record<LifecycleAction, { from: string; to: string }> = {
+  start: { from: "DRAFT or SCHEDULED", to: "LIVE" },
+  pause: { from: "LIVE", to: "PAUSED" },
+  resume: { from: "PAUSED", to: "LIVE" },
+  stop: { from: "any state", to: "ENDED" },
+};
 
-  router.post("/events", async (req, res) => {
-    const input = parseInput(createEventInput, req.body, "body");
-    res.status(201).json(await createEvent(deps, input));
+export function adminRoutes(deps: Deps): ApiRouter {
+  const api = new ApiRouter({
+    base: "/api/admin",
+    tag: TAGS.admin,
+    security: ["adminToken"],
+    errors: ["RATE_LIMITED"],
   });
+  api.use(requireAdmin(deps.config.adminToken));
 
-  router.get("/events", async (_req, res) => {
-    res.json(await listEvents(deps));
-  });
+  api.route(
+    {
+      method: "post",
+      path: "/events",
+      summary: "Create an event with its products and stock",
+      description: "A future startsAt makes it SCHEDULED (shoppers may join the pre-queue); otherwise DRAFT.",
+      body: createEventInput,
+      responses: { 201: { description: "The new event", schema: eventView } },
+    },
+    async ({ body }) => ({ status: 201, body: await createEvent(deps, body) }),
+  );
 
-  router.get("/events/:eventId", async (req, res) => {
-    const { eventId } = parseInput(eventParams, req.params, "params");
-    res.json(await getEvent(deps, eventId));
-  });
+  api.route(
+    {
+      method: "get",
+      path: "/events",
+      summary: "List events, newest first",
+      responses: { 200: { description: "Every event", schema: z.array(eventView) } },
+    },
+    async () => ({ status: 200, body: await listEvents(deps) }),
+  );
 
-  for (const action of ["start", "pause", "resume", "stop"] satisfies LifecycleAction[]) {
-    router.post(`/events/:eventId/${action}`, async (req, res) => {
-      const { eventId } = parseInput(eventParams, req.params, "params");
-      res.json(await transition(deps, eventId, action));
-    });
+  api.route(
+    {
+      method: "get",
+      path: "/events/:eventId",
+      summary: "Read an event with the live counters of each product",
+      params: eventParams,
+      responses: { 200: { description: "The event", schema: eventView } },
+      errors: ["NOT_FOUND"],
+    },
+    async ({ params }) => ({ status: 200, body: await getEvent(deps, params.eventId) }),
+  );
+
+  for (const [action, { from, to }] of Object.entries(LIFECYCLE) as [
+    LifecycleAction,
+    typeof LIFECYCLE.start,
+  ][]) {
+    api.route(
+      {
+        method: "post",
+        path: `/events/:eventId/${action}`,
+        summary: `${action[0]?.toUpperCase()}${action.slice(1)} the sale (${from} → ${to})`,
+        description:
+          "Idempotent: the action that names the current state answers 200 with the event as it is " +
+          "and completes whatever of it was left undone.",
+        params: eventParams,
+        responses: { 200: { description: "The event in its new state", schema: eventView } },
+        errors: ["NOT_FOUND", "INVALID_STATE"],
+      },
+      async ({ params }) => ({ status: 200, body: await transition(deps, params.eventId, action) }),
+    );
   }
 
-  router.get("/events/:eventId/stats", async (req, res) => {
-    const { eventId } = parseInput(eventParams, req.params, "params");
-    const event = await getEvent(deps, eventId);
-    res.json(
-      await getStats(
-        deps,
-        eventId,
-        event.products.map((p) => p.sku),
-      ),
-    );
-  });
+  api.route(
+    {
+      method: "get",
+      path: "/events/:eventId/stats",
+      summary: "Live stats of the sale (also pushed on the /admin socket namespace as event:stats)",
+      params: eventParams,
+      responses: { 200: { description: "The stats", schema: statsView } },
+      errors: ["NOT_FOUND"],
+    },
+    async ({ params }) => {
+      const event = await getEvent(deps, params.eventId);
+      const skus = event.products.map((p) => p.sku);
+      return { status: 200, body: await getStats(deps, params.eventId, skus) };
+    },
+  );
 
-  router.post("/events/:eventId/reconcile", async (req, res) => {
-    const { eventId } = parseInput(eventParams, req.params, "params");
-    await loadEventRow(deps, eventId);
-    res.json(await reconcileEvent(deps, eventId, { repair: true }));
-  });
+  api.route(
+    {
+      method: "post",
+      path: "/events/:eventId/reconcile",
+      summary: "Settle purchases stuck in flight, compare Redis' counters with PostgreSQL and repair drift",
+      params: eventParams,
+      responses: { 200: { description: "What was found and done", schema: reconciliationView } },
+      errors: ["NOT_FOUND"],
+    },
+    async ({ params }) => {
+      await loadEventRow(deps, params.eventId);
+      return { status: 200, body: await reconcileEvent(deps, params.eventId, { repair: true }) };
+    },
+  );
 
-  return router;
+  return api;
 }

@@ -2,22 +2,17 @@
 // server.ts (or a test) gives it a port.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import express, {
-  type Express,
-  type NextFunction,
-  type Request,
-  type RequestHandler,
-  type Response,
-} from "express";
+import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import type { Deps } from "../deps.js";
 import type { TicketTokens } from "../waiting-room/tokens.js";
 import { adminRoutes } from "./admin.routes.js";
+import { adminPages } from "./admin-pages.routes.js";
 import { adminStockRoutes } from "./admin-stock.routes.js";
-import { docsRoutes } from "./docs.js";
+import type { ApiRouter } from "./api-router.js";
+import { docsRoutes } from "./docs.routes.js";
 import { errorMiddleware, notFoundRoute } from "./errors.middleware.js";
 import type { Metrics } from "./metrics.js";
 import { opsRoutes } from "./ops.routes.js";
-import { DASHBOARD_PATH, queuesDashboard } from "./queues-dashboard.js";
 import { apiRateLimit } from "./rate-limit.js";
 import { registerSaleMetrics } from "./sale-metrics.js";
 import { BODY_LIMIT_BYTES, bodyGuard, cors, securityHeaders } from "./security.js";
@@ -55,24 +50,31 @@ export function createApp({ deps, tokens, metrics }: AppOptions): Express {
   app.use(bodyGuard());
   app.use(express.json({ limit: BODY_LIMIT_BYTES, strict: true }));
 
-  // Express resets req.baseUrl once a router is left, before the answer goes out: each
-  // mount notes its path for the route label of the request's metrics.
-  const mount = (path: string, router: RequestHandler) =>
+  // Every route is declared with its schemas (api-router.ts): the routers here are both what
+  // is served and what /api/docs documents. The shoppers' routes first: a surge's requests
+  // pass as few routers as they can.
+  const routers: ApiRouter[] = [
+    shopperRoutes(deps, tokens),
+    opsRoutes(deps, metrics),
+    adminRoutes(deps),
+    adminStockRoutes(deps),
+    adminPages(deps),
+  ];
+  routers.push(docsRoutes(() => routers));
+  for (const api of routers) {
+    api.checkAnswers = deps.config.env === "test";
+    // Express resets req.baseUrl once a router is left, before the answer goes out: each
+    // mount notes its path for the route label of the request's metrics.
+    const mountPath = api.base;
     app.use(
-      path,
+      api.base || "/",
       (_req: Request, res: Response, next: NextFunction) => {
-        res.locals.mountPath = path === "/" ? "" : path;
+        res.locals.mountPath = mountPath;
         next();
       },
-      router,
+      api.router,
     );
-  // The shoppers' routes first: a surge's requests pass as few routers as they can.
-  mount("/api", shopperRoutes(deps, tokens));
-  mount("/", opsRoutes(deps, metrics));
-  mount("/api/admin", adminRoutes(deps));
-  mount("/api/admin", adminStockRoutes(deps));
-  mount("/", docsRoutes());
-  app.use(DASHBOARD_PATH, queuesDashboard(deps));
+  }
   app.use(express.static(PUBLIC_DIR, { extensions: ["html"] }));
 
   app.use(notFoundRoute);

@@ -2,7 +2,6 @@
 // Policy the pages in public/ work under), CORS by config (CORS_ORIGINS), which request
 // bodies are read at all, and the Socket.IO options that follow the same rules.
 // `trust proxy` (TRUST_PROXY) is set in createApp; its parsing is in src/config.ts.
-import { createHash } from "node:crypto";
 import { type RequestHandler, Router } from "express";
 import helmet from "helmet";
 import type { ServerOptions } from "socket.io";
@@ -64,46 +63,7 @@ export function securityHeaders(): Router {
     res.setHeader("Content-Security-Policy", serialize(DASHBOARD_CSP));
     next();
   });
-  // The API docs page is one self-contained string with an inline script and style: allow
-  // exactly those by hash rather than any inline code.
-  router.get("/api/docs.html", inlineBlocksByHash());
   return router;
-}
-
-/**
- * For an HTML page sent as one string: a CSP that allows its inline <script> and <style>
- * blocks by their SHA-256, and nothing else inline. Computed once per distinct page.
- */
-function inlineBlocksByHash(): RequestHandler {
-  const policies = new Map<string, string>();
-  const policyFor = (html: string) => {
-    let policy = policies.get(html);
-    if (policy === undefined) {
-      const hashes = (re: RegExp) =>
-        [...html.matchAll(re)].map(
-          (m) =>
-            `'sha256-${createHash("sha256")
-              .update(m[1] ?? "")
-              .digest("base64")}'`,
-        );
-      policy = serialize({
-        ...PAGE_CSP,
-        "script-src": ["'self'", ...hashes(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/gi)],
-        "style-src": ["'self'", ...hashes(/<style[^>]*>([\s\S]*?)<\/style>/gi)],
-      });
-      if (policies.size < 16) policies.set(html, policy);
-    }
-    return policy;
-  };
-  return (_req, res, next) => {
-    const send = res.send.bind(res);
-    res.send = ((body?: unknown) => {
-      if (typeof body === "string" && /html/.test(String(res.get("content-type") ?? "html")))
-        res.setHeader("Content-Security-Policy", policyFor(body));
-      return send(body);
-    }) as typeof res.send;
-    next();
-  };
 }
 
 /**

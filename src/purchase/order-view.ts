@@ -1,18 +1,24 @@
 // The Order of the contract, as shoppers and admins see it.
 import type { Order } from "@prisma/client";
+import { z } from "zod";
+import { EVENT_ID, SKU, TIME } from "../events/event.schemas.js";
+import { USER_ID } from "../waiting-room/ticket.schemas.js";
 
-export interface OrderView {
-  orderId: string;
-  ticketId: string;
-  eventId: string;
-  sku: string;
-  userId: string;
-  quantity: number;
-  amountCents: number;
-  status: "CONFIRMED" | "FAILED" | "CANCELLED";
-  reason?: string;
-  createdAt: string;
-}
+export const orderView = z
+  .object({
+    orderId: z.string(),
+    ticketId: z.string(),
+    eventId: EVENT_ID,
+    sku: SKU,
+    userId: USER_ID,
+    quantity: z.number().int(),
+    amountCents: z.number().int(),
+    status: z.enum(["CONFIRMED", "FAILED", "CANCELLED"]),
+    reason: z.string().optional(),
+    createdAt: TIME,
+  })
+  .meta({ id: "Order" });
+export type OrderView = z.infer<typeof orderView>;
 
 export function toOrderView(order: Order): OrderView {
   return {

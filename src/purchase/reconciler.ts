@@ -4,19 +4,33 @@
 //  2. compares the counters with what PostgreSQL and the in-flight purchases say they
 //     must be, and repairs drift with a compare-and-set (a purchase finishing meanwhile
 //     makes it read again rather than overwrite).
+import { z } from "zod";
 import type { Deps } from "../deps.js";
+import { SKU } from "../events/event.schemas.js";
 import { keys } from "../redis/keys.js";
 import { failPurchase, recordRedisOutcome } from "./processor.js";
 
-export interface ProductReconciliation {
-  sku: string;
-  expectedRemaining: number;
-  redisRemaining: number;
-  drift: number;
-  repaired: boolean;
-  /** Purchases stuck in flight that were settled in this run. */
-  settled: number;
-}
+export const productReconciliation = z.object({
+  sku: SKU,
+  expectedRemaining: z.number().int().describe("What PostgreSQL and the purchases in flight say"),
+  redisRemaining: z.number().int(),
+  drift: z.number().int().describe("redisRemaining − expectedRemaining, before any repair"),
+  repaired: z.boolean(),
+  settled: z.number().int().describe("Purchases stuck in flight that were settled in this run"),
+});
+export type ProductReconciliation = z.infer<typeof productReconciliation>;
+
+/** What one run found and did (the answer of POST /api/admin/events/:eventId/reconcile). */
+export const reconciliationView = z
+  .object({
+    products: z.array(productReconciliation),
+    outcomesRecorded: z
+      .number()
+      .int()
+      .describe("Outcomes decided in Redis whose PostgreSQL write had failed, written now"),
+  })
+  .meta({ id: "Reconciliation" });
+export type Reconciliation = z.infer<typeof reconciliationView>;
 
 export interface ReconcileOptions {
   /** Repair drift (the scheduled run and the admin endpoint do; a dry run does not). */
@@ -29,7 +43,7 @@ export async function reconcileEvent(
   deps: Deps,
   eventId: string,
   opts: ReconcileOptions = {},
-): Promise<{ products: ProductReconciliation[]; outcomesRecorded: number }> {
+): Promise<Reconciliation> {
   const outcomesRecorded = await recordMissedOutcomes(deps, eventId);
   const products = await deps.prisma.product.findMany({ where: { eventId }, orderBy: { sku: "asc" } });
   const report: ProductReconciliation[] = [];

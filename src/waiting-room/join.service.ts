@@ -8,7 +8,7 @@ import { rebuildEventState } from "../events/rebuild.service.js";
 import { keys } from "../redis/keys.js";
 import { joinQueue as joinQueueStep } from "../redis/steps.js";
 import { outflowOf, positionOf, readQueueState } from "./queue-state.js";
-import type { JoinInput, TicketStatus, TicketView } from "./ticket.schemas.js";
+import type { JoinInput, TicketReason, TicketStatus, TicketView } from "./ticket.schemas.js";
 import type { TicketTokens } from "./tokens.js";
 
 export interface JoinResult {
@@ -127,7 +127,7 @@ export async function readTicket(deps: Deps, eventId: string, ticketId: string):
   };
   if (t.status === "QUEUED")
     Object.assign(view, positionOf(Number(t.seq), await readQueueState(deps.redis, eventId)));
-  if (t.reason) view.reason = t.reason;
+  if (t.reason) view.reason = t.reason as TicketReason;
   if (t.orderId) view.orderId = t.orderId;
   return view;
 }

@@ -1,6 +1,6 @@
 // Shapes of the shopper side: joining, and the ticket a shopper reads.
 import { z } from "zod";
-import { SKU } from "../events/event.schemas.js";
+import { EVENT_ID, SKU } from "../events/event.schemas.js";
 
 export const USER_ID = z
   .string()
@@ -27,17 +27,31 @@ export type TicketStatus = (typeof TICKET_STATUSES)[number];
 
 export const FINAL_STATUSES: ReadonlySet<string> = new Set(["CONFIRMED", "REJECTED", "FAILED", "CANCELLED"]);
 
-export interface TicketView {
-  ticketId: string;
-  eventId: string;
-  sku: string;
-  quantity: number;
-  status: TicketStatus;
-  position?: number;
-  etaSeconds?: number;
-  reason?: string;
-  orderId?: string;
-}
+/** Why a ticket ended other than CONFIRMED or CANCELLED. */
+export const TICKET_REASONS = [
+  "SOLD_OUT",
+  "LIMIT_REACHED",
+  "SALE_ENDED",
+  "PAYMENT_DECLINED",
+  "PROCESSING_FAILED",
+] as const;
+export type TicketReason = (typeof TICKET_REASONS)[number];
+
+/** A ticket as its shopper reads it (the response schema; TicketView is inferred from it). */
+export const ticketView = z
+  .object({
+    ticketId: z.string(),
+    eventId: EVENT_ID,
+    sku: SKU,
+    quantity: z.number().int(),
+    status: z.enum(TICKET_STATUSES),
+    position: z.number().int().optional().describe("While QUEUED: tickets ahead, plus one"),
+    etaSeconds: z.number().int().optional(),
+    reason: z.enum(TICKET_REASONS).optional(),
+    orderId: z.string().optional(),
+  })
+  .meta({ id: "Ticket" });
+export type TicketView = z.infer<typeof ticketView>;
 
 /** What a shopper is told when the outcome is decided (socket `ticket:result`). */
 export interface TicketResult {

@@ -438,7 +438,12 @@ describe("/api/docs", () => {
     const page = await call("GET", "/api/docs.html");
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toContain("text/html");
-    expect(page.text).toContain('fetch("docs")');
+    // Swagger UI, from the package's own files served here, over /api/docs.
+    expect(page.text).toContain('src="/api/docs-ui/swagger-ui-bundle.js"');
+    for (const asset of ["swagger-ui-bundle.js", "swagger-ui.css", "docs-page.js"]) {
+      const file = await call("GET", `/api/docs-ui/${asset}`);
+      expect(file.status, asset).toBe(200);
+    }
     // Self-contained: nothing loaded from elsewhere.
     expect(page.text).not.toMatch(/(src|href)="(https?:)?\/\//);
   });
