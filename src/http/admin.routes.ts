@@ -11,7 +11,7 @@ import {
   transition,
 } from "../events/events.service.js";
 import { getStats, statsView } from "../events/stats.service.js";
-import { reconcileEvent, reconciliationView } from "../purchase/reconciler.js";
+import { reconcileEvent, reconcileReport } from "../recovery/reconcile.js";
 import { requireAdmin } from "./admin-auth.js";
 import { ApiRouter, TAGS } from "./api-router.js";
 
@@ -109,7 +109,7 @@ export function adminRoutes(deps: Deps): ApiRouter {
       path: "/events/:eventId/reconcile",
       summary: "Settle purchases stuck in flight, compare Redis' counters with PostgreSQL and repair drift",
       params: eventParams,
-      responses: { 200: { description: "What was found and done", schema: reconciliationView } },
+      responses: { 200: { description: "What was found and done", schema: reconcileReport } },
       errors: ["NOT_FOUND"],
     },
     async ({ params }) => {
