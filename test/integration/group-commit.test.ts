@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createPrisma, type PrismaClient } from "../../src/db/client.js";
+import { isConnectionFault } from "../../src/db/faults.js";
 import { GroupCommit } from "../../src/db/group-commit.js";
 import { PurchaseQueues } from "../../src/purchase/jobs.js";
 import { OrderStore, type OrderToPlace } from "../../src/purchase/order-store.js";
@@ -181,6 +182,34 @@ describe("a group commit with one bad item", () => {
     } finally {
       await queues.close();
       redis.disconnect();
+    }
+  });
+});
+
+describe("a group commit when the database is away", () => {
+  it("fails the whole batch at once: a connection fault is not split", async () => {
+    // Nothing listens on port 1: every write is refused, as in an outage.
+    const away = createPrisma("postgresql://postgres@127.0.0.1:1/none", { max: 2 });
+    try {
+      const refused = await away.$executeRaw`SELECT 1`.catch((err: unknown) => err);
+      expect(isConnectionFault(refused)).toBe(true);
+      const refusedRow = await prisma.$executeRaw`SELECT 1/0`.catch((err: unknown) => err);
+      expect(isConnectionFault(refusedRow)).toBe(false);
+
+      let writes = 0;
+      const commit = new GroupCommit<number>(
+        async (items) => {
+          writes++;
+          await away.$executeRaw`SELECT ${items.length}::int`;
+        },
+        { isBatchFault: isConnectionFault },
+      );
+      const first = commit.add(0);
+      const rest = Array.from({ length: 30 }, (_, i) => commit.add(i + 1));
+      expect(new Set(await outcomes([first, ...rest]))).toEqual(new Set(["rejected"]));
+      expect(writes).toBe(2);
+    } finally {
+      await away.$disconnect();
     }
   });
 });
