@@ -19,8 +19,18 @@ const CONNECTION_KINDS = new Set([
 // intervention (admin shutdown, crash shutdown, cannot connect now), 58 system error.
 const CONNECTION_SQLSTATE = /^(08|53|57|58)/;
 
+// What pg (and Node's sockets) throw when the connection itself goes; Prisma passes them on as
+// they are, not as driver adapter errors.
+const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH"]);
+const PG_CONNECTION_MESSAGE = /Connection terminated|is not queryable/;
+
 /** Whether `err` is the database failing, not the statement: retrying it smaller cannot help. */
 export function isConnectionFault(err: unknown): boolean {
+  if (!(err instanceof Prisma.PrismaClientKnownRequestError) && err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === "string" && SOCKET_CODES.has(code)) return true;
+    if (PG_CONNECTION_MESSAGE.test(err.message)) return true;
+  }
   if (
     err instanceof Prisma.PrismaClientInitializationError ||
     err instanceof Prisma.PrismaClientRustPanicError

@@ -195,6 +195,8 @@ describe("a group commit when the database is away", () => {
       expect(isConnectionFault(refused)).toBe(true);
       const refusedRow = await prisma.$executeRaw`SELECT 1/0`.catch((err: unknown) => err);
       expect(isConnectionFault(refusedRow)).toBe(false);
+      // What pg throws, passed on by Prisma as it is, for a connection lost mid-statement.
+      expect(isConnectionFault(new Error("Connection terminated unexpectedly"))).toBe(true);
 
       let writes = 0;
       const commit = new GroupCommit<number>(
