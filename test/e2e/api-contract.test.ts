@@ -110,11 +110,9 @@ describe("bad input gets a 4xx in the contract's shape", () => {
       409,
       "INVALID_STATE",
     );
-    expectError(
-      await call("POST", `/api/admin/events/${draft.id}/stop`, { headers: admin }),
-      409,
-      "INVALID_STATE",
-    );
+    // Sent again, an action that already took effect answers the event as it is.
+    const again = await call("POST", `/api/admin/events/${draft.id}/stop`, { headers: admin });
+    expect([again.status, (again.body as { status?: string }).status]).toEqual([200, "ENDED"]);
   });
 
   it("joining validates the body and answers the sale's state", async () => {
