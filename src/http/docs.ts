@@ -96,7 +96,11 @@ const ticket = z
     quantity: z.number().int(),
     status: z.enum(TICKET_STATUSES),
     position: z.number().int().optional().describe("While QUEUED: tickets ahead, plus one"),
-    etaSeconds: z.number().int().optional(),
+    etaSeconds: z
+      .number()
+      .min(0)
+      .optional()
+      .describe("While QUEUED: seconds until its result is expected, to a tenth (from the admission rate)"),
     reason: z.enum(REASONS).optional(),
     orderId: z.string().optional(),
   })

@@ -10,7 +10,7 @@ import { joinQueue, readTicket } from "../waiting-room/join.service.js";
 import { joinInput } from "../waiting-room/ticket.schemas.js";
 import type { TicketTokens } from "../waiting-room/tokens.js";
 import { bearer } from "./admin-auth.js";
-import { joinRateLimit } from "./rate-limit.js";
+import { clientKey } from "./client-key.js";
 import { parseInput } from "./validate.js";
 
 const eventParams = z.object({ eventId: EVENT_ID });
@@ -40,10 +40,11 @@ export function shopperRoutes(deps: Deps, tokens: TicketTokens): Router {
     });
   });
 
-  router.post("/events/:eventId/tickets", joinRateLimit(deps), async (req, res) => {
+  // The per-client join limit is counted inside the join step (join.service.ts).
+  router.post("/events/:eventId/tickets", async (req, res) => {
     const { eventId } = parseInput(eventParams, req.params, "params");
     const input = parseInput(joinInput, req.body, "body");
-    const { created, ticket } = await joinQueue(deps, tokens, eventId, input);
+    const { created, ticket } = await joinQueue(deps, tokens, eventId, input, clientKey(req));
     res.status(created ? 202 : 200).json(ticket);
   });
 
