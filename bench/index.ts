@@ -9,6 +9,7 @@ import { killStacks } from "./lib/dropqueue.js";
 import { killChildren, machine, resetBenchState } from "./lib/env.js";
 import { progress, progressDone } from "./lib/report.js";
 import { ROOT } from "./lib/stack.js";
+import { archive } from "./scenarios/archive.js";
 import { dbLock } from "./scenarios/db-lock.js";
 import { eta } from "./scenarios/eta.js";
 import { join, joinLimits } from "./scenarios/join.js";
@@ -31,6 +32,7 @@ const SCENARIOS: Scenario<any>[] = [
   seed,
   eta,
   waitingRoom,
+  archive,
 ];
 const RESULTS = path.join(ROOT, "bench/results");
 const RUN_LIMIT_MS = 20 * 60_000;

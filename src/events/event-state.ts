@@ -11,6 +11,8 @@ export interface EventStateInput {
   paymentFailureRate: number;
   waitingCapacity: number;
   stateEpoch: number;
+  /** Event.statusVersion: raised by every transition, so a stale projection cannot undo one. */
+  statusVersion?: number;
   products: { sku: string; priceCents: number; total: number; perUserLimit: number | null }[];
 }
 
@@ -25,19 +27,26 @@ export interface StockCounters {
 export async function writeNewEventState(redis: Redis, event: EventStateInput): Promise<void> {
   const tx = redis.multi();
   tx.hset(keys.meta(event.id), metaFields(event));
-  for (const p of event.products) {
-    tx.hset(keys.stock(event.id, p.sku), {
-      total: p.total,
-      remaining: p.total,
-      reserved: 0,
-      sold: 0,
-      limit: p.perUserLimit ?? event.perUserLimit,
-      price: p.priceCents,
-    });
-  }
+  for (const p of event.products) tx.hset(keys.stock(event.id, p.sku), stockFields(p, event.perUserLimit, 0));
   await tx.exec();
   // Outside the MULTI: the set of events is not in the event's hash slot (Redis Cluster).
   await redis.sadd(keys.activeEvents(), event.id);
+}
+
+/** A product's stock hash with `sold` units sold and nothing in flight. */
+export function stockFields(
+  p: { total: number; perUserLimit: number | null; priceCents: number },
+  eventLimit: number,
+  sold: number,
+): Record<string, number> {
+  return {
+    total: p.total,
+    remaining: Math.max(0, p.total - sold),
+    reserved: 0,
+    sold,
+    limit: p.perUserLimit ?? eventLimit,
+    price: p.priceCents,
+  };
 }
 
 export function metaFields(event: EventStateInput): Record<string, string | number> {
@@ -51,11 +60,8 @@ export function metaFields(event: EventStateInput): Record<string, string | numb
     // Event.stateEpoch: changes when the state is rebuilt. API processes then re-read their
     // waiting shoppers' tickets; purchases reserved under an older epoch may not commit.
     epoch: event.stateEpoch,
+    statusVersion: event.statusVersion ?? 0,
   };
-}
-
-export async function setEventStatus(redis: Redis, eventId: string, status: string): Promise<void> {
-  await redis.hset(keys.meta(eventId), "status", status);
 }
 
 /** Live counters of each product, in the order asked; null where Redis has none. */

@@ -96,6 +96,8 @@ export class TicketStore {
           "decidedAt" = now()
       FROM unnest(${ids}::text[], ${statuses}::text[], ${reasons}::text[], ${orderIds}::text[])
         AS v(id, status, reason, "orderId")
-      WHERE t.id = v.id`;
+      -- A ticket's first final outcome stands: a late copy from Redis (a redelivery, a
+      -- reconcile) never turns a CANCELLED ticket CONFIRMED again.
+      WHERE t.id = v.id AND t.status IN ('PREQUEUE', 'QUEUED', 'PROCESSING')`;
   }
 }
