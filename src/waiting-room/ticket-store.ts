@@ -2,6 +2,7 @@
 // so the waiting room can be rebuilt after Redis loses its state. Writes go in group
 // commits: under load many tickets share one round trip.
 import type { PrismaClient } from "@prisma/client";
+import { isConnectionFault } from "../db/faults.js";
 import { GroupCommit } from "../db/group-commit.js";
 
 export interface TicketRow {
@@ -26,8 +27,10 @@ export class TicketStore {
   readonly #outcomes: GroupCommit<TicketOutcome>;
 
   constructor(private readonly prisma: PrismaClient) {
-    this.#joins = new GroupCommit((rows) => this.#writeJoins(rows));
-    this.#outcomes = new GroupCommit((outcomes) => this.#writeOutcomes(outcomes));
+    this.#joins = new GroupCommit((rows) => this.#writeJoins(rows), { isBatchFault: isConnectionFault });
+    this.#outcomes = new GroupCommit((outcomes) => this.#writeOutcomes(outcomes), {
+      isBatchFault: isConnectionFault,
+    });
   }
 
   /** Resolves once the ticket is durable (a second call for the same ticket is harmless). */
