@@ -11,7 +11,9 @@ import { progress, progressDone } from "./lib/report.js";
 import { ROOT } from "./lib/stack.js";
 import { archive } from "./scenarios/archive.js";
 import { dbLock } from "./scenarios/db-lock.js";
-import { join } from "./scenarios/join.js";
+import { eta } from "./scenarios/eta.js";
+import { join, joinLimits } from "./scenarios/join.js";
+import { keepPace } from "./scenarios/keep-pace.js";
 import { purchase } from "./scenarios/purchase.js";
 import { seed } from "./scenarios/seed.js";
 import { summary } from "./scenarios/summary.js";
@@ -20,9 +22,20 @@ import { waitingRoom } from "./scenarios/waiting-room.js";
 import { walls } from "./scenarios/walls.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: scenarios differ in their result types
-const SCENARIOS: Scenario<any>[] = [walls, join, purchase, dbLock, seed, waitingRoom, archive];
+const SCENARIOS: Scenario<any>[] = [
+  walls,
+  join,
+  joinLimits,
+  purchase,
+  dbLock,
+  keepPace,
+  seed,
+  eta,
+  waitingRoom,
+  archive,
+];
 const RESULTS = path.join(ROOT, "bench/results");
-const RUN_LIMIT_MS = 10 * 60_000;
+const RUN_LIMIT_MS = 20 * 60_000;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

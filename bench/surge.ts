@@ -1,13 +1,14 @@
 // `npm run surge`: the first-come sale as a command. Boots its own API and worker
 // processes unless --url names a running stack, fires the joins, waits for every outcome
 // over Socket.IO, checks PostgreSQL and Redis, and prints a summary (or, with --json,
-// one JSON object as its last line).
+// one JSON object as its last line). It says when the target's per-client rate limit,
+// not the sale, answered the joins (and fails then), and stops the event it created.
 
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { createDatabaseIfMissing } from "../src/db/databases.js";
 import { migrate, type Stack, startStack } from "./lib/stack.js";
-import { runSurge, type SurgeProgress, type SurgeReport, surgeHeld } from "./lib/surge-run.js";
+import { rateLimitNote, runSurge, type SurgeProgress, type SurgeReport, surgeHeld } from "./lib/surge-run.js";
 
 const { values } = parseArgs({
   options: {
@@ -23,6 +24,9 @@ const { values } = parseArgs({
     workers: { type: "string", default: "1" },
     "worker-concurrency": { type: "string", default: "16" },
     url: { type: "string", multiple: true },
+    "client-addresses": { type: "boolean", default: false },
+    "spread-ms": { type: "string", default: "0" },
+    distinct: { type: "boolean", default: false },
     "admin-token": { type: "string" },
     json: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
@@ -40,7 +44,12 @@ if (values.help) {
   --concurrency N           join requests in flight (256)
   --apis N --workers N      processes to boot when no --url is given (1, 1)
   --worker-concurrency N    purchases per worker process (16)
+  --distinct                each request from a shopper of its own (--users is ignored)
+  --spread-ms N             send the joins evenly over N ms (open loop) instead of as fast as answered
   --url URL [--url URL]     target a running stack (with --admin-token or ADMIN_TOKEN)
+  --client-addresses        each shopper its own client address (X-Forwarded-For: 10.x.y.z); for a
+                            target behind a trusted proxy (TRUST_PROXY), whose per-client limit would
+                            otherwise take every request of this tool for one client
   --json                    print the report as one JSON line
 Uses REDIS_URL and DATABASE_URL (defaults: local Redis, postgresql://postgres@127.0.0.1:5432/dropqueue).
 `);
@@ -102,6 +111,9 @@ try {
     paymentFailureRate: rate,
     admissionRate: count("admission-rate"),
     concurrency: count("concurrency"),
+    clientAddresses: values["client-addresses"],
+    spreadMs: count("spread-ms", 0),
+    distinctUsers: values.distinct,
     onProgress: showProgress,
   });
 } finally {
@@ -115,8 +127,11 @@ if (values.json) {
   process.stdout.write(`${JSON.stringify(report)}\n`);
 } else {
   const ok = (good: boolean) => (good ? "ok " : "BAD");
+  const note = rateLimitNote(report, values["client-addresses"]);
+  const pc = (x: number) => `${Math.round(100 * x)} %`;
   const lines = [
-    `Surge on event ${report.eventId}`,
+    `Surge on event ${report.eventId} (stopped)`,
+    ...(note ? [`  ${ok(!report.limiterAnsweredMost)} RATE LIMITED: ${note}`] : []),
     `  ${report.requests} join requests → ${report.tickets} tickets, ${report.handedBack} handed back, door: ${JSON.stringify(report.doorRejections)}, HTTP errors ${report.httpErrors}`,
     `  outcomes ${JSON.stringify(report.outcomes)} reasons ${JSON.stringify(report.reasons)}`,
     ...report.perProduct.map(
@@ -130,6 +145,8 @@ if (values.json) {
     `  wall ${report.wallSeconds} s · ${report.joinsPerSecond} joins/s`,
     `  join latency ms p50 ${report.joinLatencyMs.p50} p95 ${report.joinLatencyMs.p95} p99 ${report.joinLatencyMs.p99}`,
     `  result latency ms p50 ${report.resultLatencyMs.p50} p95 ${report.resultLatencyMs.p95} p99 ${report.resultLatencyMs.p99}`,
+    `  ETA told at join vs wait until ticket:result (${report.eta.samples} tickets): relative error p50 ${pc(report.eta.p50)}, p90 ${pc(report.eta.p90)}, off by more than half ${pc(report.eta.offByHalf)} (median signed ${pc(report.eta.medianSigned)})`,
+    `  verdict: ${clean ? "ok" : "BAD"}`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
 }

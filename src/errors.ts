@@ -71,6 +71,7 @@ export const LUA_CODES = {
   SALE_ENDED: -10,
   STOCK_RULE: -11,
   INVALID_STATE: -12,
+  RATE_LIMITED: -13,
 } as const;
 
 export type LuaCodeName = keyof typeof LUA_CODES;

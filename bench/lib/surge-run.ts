@@ -27,6 +27,16 @@ export interface SurgeOptions {
   concurrency?: number;
   /** How long to wait for every outcome after the last join. */
   outcomeTimeoutMs?: number;
+  /**
+   * Give each shopper a client address of its own (X-Forwarded-For: 10.x.y.z), as shoppers
+   * behind a proxy have. Only a target that trusts the header (TRUST_PROXY) counts by it;
+   * without it, every request comes from this one address and meets the per-client limit.
+   */
+  clientAddresses?: boolean;
+  /** Shopper i sends join i (users = requests): no shopper joins twice. */
+  distinctUsers?: boolean;
+  /** Joins spread evenly over this many ms (open loop) instead of as fast as answered. */
+  spreadMs?: number;
   onProgress?: (p: SurgeProgress) => void;
 }
 
@@ -62,6 +72,63 @@ export interface SurgeReport {
   joinsPerSecond: number;
   joinLatencyMs: Percentiles;
   resultLatencyMs: Percentiles;
+  /** Joins the target's per-client rate limit refused, and their share of all requests. */
+  rateLimited: number;
+  rateLimitedShare: number;
+  /** The limiter, not the sale, answered most joins: the run says nothing about the sale. */
+  limiterAnsweredMost: boolean;
+  /** The etaSeconds each ticket was told at join against the time until its ticket:result. */
+  eta: EtaError;
+}
+
+/** Relative error |told − waited| / waited of the ETAs told at join. */
+export interface EtaError {
+  samples: number;
+  p50: number;
+  p90: number;
+  /** Share of tickets told a wait off by more than half of what they waited. */
+  offByHalf: number;
+  /** Median of (told − waited) / waited: above 0, waits were over-estimated. */
+  medianSigned: number;
+}
+
+export function etaError(told: { etaSeconds: number; waitedSeconds: number }[]): EtaError {
+  const errors = told
+    .filter((t) => t.waitedSeconds > 0)
+    .map((t) => (t.etaSeconds - t.waitedSeconds) / t.waitedSeconds);
+  if (errors.length === 0) return { samples: 0, p50: 0, p90: 0, offByHalf: 0, medianSigned: 0 };
+  const abs = errors.map(Math.abs).sort((a, b) => a - b);
+  const signed = [...errors].sort((a, b) => a - b);
+  const at = (xs: number[], q: number) => xs[Math.min(xs.length - 1, Math.ceil(q * xs.length) - 1)] ?? 0;
+  const round = (n: number) => Math.round(n * 1000) / 1000;
+  return {
+    samples: errors.length,
+    p50: round(at(abs, 0.5)),
+    p90: round(at(abs, 0.9)),
+    offByHalf: round(abs.filter((e) => e > 0.5).length / abs.length),
+    medianSigned: round(at(signed, 0.5)),
+  };
+}
+
+/** A stable client address per shopper: 10.<hash>.<hash>.<hash>. */
+export function clientAddressOf(userId: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < userId.length; i++) h = Math.imul(h ^ userId.charCodeAt(i), 16777619);
+  h >>>= 0;
+  return `10.${(h >>> 16) & 255}.${(h >>> 8) & 255}.${Math.max(1, h & 255) % 255 || 1}`;
+}
+
+/** Why a run's verdict failed on the limiter, and the way round it (printed by the tools). */
+export function rateLimitNote(r: SurgeReport, clientAddresses: boolean): string | undefined {
+  if (r.rateLimited === 0) return undefined;
+  const share = `${(100 * r.rateLimitedShare).toFixed(1)} %`;
+  const why = clientAddresses
+    ? "every shopper had an address of its own (X-Forwarded-For), so the target does not trust the header (TRUST_PROXY) or its limit is below a shopper's joins"
+    : "every request came from this one address, which the target's per-client limit (RATE_LIMIT_PER_SECOND) takes for one client";
+  const way = clientAddresses
+    ? "set TRUST_PROXY on the target (e.g. loopback) or raise RATE_LIMIT_PER_SECOND"
+    : "run with --client-addresses when the target trusts X-Forwarded-For (TRUST_PROXY), or without --url to boot a stack without limits";
+  return `${r.rateLimited} of ${r.requests} joins (${share}) were refused RATE_LIMITED: ${why}. ${r.limiterAnsweredMost ? "The limiter, not the sale, answered most joins: this run says little about the sale. " : ""}Way round: ${way}.`;
 }
 
 interface TicketRecord {
@@ -69,6 +136,8 @@ interface TicketRecord {
   sku: string;
   userId: string;
   joinedAt: number;
+  /** The wait the join answer told, in seconds. */
+  etaSeconds?: number;
   resultAt?: number;
   status?: string;
   reason?: string;
@@ -87,7 +156,8 @@ export function surgeHeld(r: SurgeReport): boolean {
     r.duplicateOutcomes === 0 &&
     r.ticketsNotFinal === 0 &&
     r.redisPostgresAgree &&
-    r.ledgerAgrees
+    r.ledgerAgrees &&
+    !r.limiterAnsweredMost
   );
 }
 
@@ -147,7 +217,7 @@ export async function runSurge(opts: SurgeOptions): Promise<SurgeReport> {
 
   const wallStart = performance.now();
   const fireOne = async (i: number) => {
-    const userId = `user-${randomInt(opts.users)}`;
+    const userId = `user-${opts.distinctUsers ? i : randomInt(opts.users)}`;
     const sku = skus[randomInt(skus.length)] ?? "P1";
     const apiIndex = i % pools.length;
     const t0 = performance.now();
@@ -155,11 +225,19 @@ export async function runSurge(opts: SurgeOptions): Promise<SurgeReport> {
       const res = await pools[apiIndex]?.request({
         path: `/api/events/${eventId}/tickets`,
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: {
+          "content-type": "application/json",
+          ...(opts.clientAddresses ? { "x-forwarded-for": clientAddressOf(userId) } : {}),
+        },
         body: JSON.stringify({ userId, sku }),
       });
       if (!res) return;
-      const body = (await res.body.json()) as { ticketId?: string; token?: string; error?: { code: string } };
+      const body = (await res.body.json()) as {
+        ticketId?: string;
+        token?: string;
+        etaSeconds?: number;
+        error?: { code: string };
+      };
       joinLatencies.push(performance.now() - t0);
       if (res.statusCode === 202 && body.ticketId && body.token) {
         const record: TicketRecord = {
@@ -167,6 +245,7 @@ export async function runSurge(opts: SurgeOptions): Promise<SurgeReport> {
           sku,
           userId,
           joinedAt: performance.now(),
+          etaSeconds: body.etaSeconds,
           results: 0,
         };
         tickets.set(body.ticketId, record);
@@ -187,12 +266,25 @@ export async function runSurge(opts: SurgeOptions): Promise<SurgeReport> {
     }
   };
 
-  // A fixed number of lanes, each firing its next request as soon as the last one answered.
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(opts.concurrency ?? 256, opts.requests) }, async () => {
-    while (next < opts.requests) await fireOne(next++);
-  });
-  await Promise.all(lanes);
+  if (opts.spreadMs) {
+    // Open loop: request i leaves at i × spreadMs / requests, whatever the answers.
+    const gap = opts.spreadMs / opts.requests;
+    const inFlight: Promise<void>[] = [];
+    for (let i = 0; i < opts.requests; i++) {
+      const due = wallStart + i * gap;
+      const now = performance.now();
+      if (due > now + 1) await new Promise((r) => setTimeout(r, due - now));
+      inFlight.push(fireOne(i));
+    }
+    await Promise.all(inFlight);
+  } else {
+    // A fixed number of lanes, each firing its next request as soon as the last one answered.
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(opts.concurrency ?? 256, opts.requests) }, async () => {
+      while (next < opts.requests) await fireOne(next++);
+    });
+    await Promise.all(lanes);
+  }
   const joinsEnd = performance.now();
   const joinWall = (joinsEnd - wallStart) / 1000;
 
@@ -213,6 +305,10 @@ export async function runSurge(opts: SurgeOptions): Promise<SurgeReport> {
   await Promise.all(pools.map((p) => p.close()));
 
   const checks = await verify(opts, eventId, skus, limit, [...tickets.values()]);
+  // The event the surge made is over: stop it, so no worker or ticker keeps watching it.
+  await fetch(`${apiUrl}/api/admin/events/${eventId}/stop`, { method: "POST", headers: admin }).catch(
+    () => undefined,
+  );
   const resultLatencies = [...tickets.values()]
     .filter((t) => t.resultAt)
     .map((t) => (t.resultAt ?? 0) - t.joinedAt);
@@ -239,6 +335,17 @@ export async function runSurge(opts: SurgeOptions): Promise<SurgeReport> {
     joinsPerSecond: Math.round(opts.requests / joinWall),
     joinLatencyMs: percentiles(joinLatencies),
     resultLatencyMs: percentiles(resultLatencies),
+    rateLimited: doorRejections.RATE_LIMITED ?? 0,
+    rateLimitedShare: (doorRejections.RATE_LIMITED ?? 0) / opts.requests,
+    limiterAnsweredMost: (doorRejections.RATE_LIMITED ?? 0) > opts.requests / 2,
+    eta: etaError(
+      [...tickets.values()]
+        .filter((t) => t.resultAt !== undefined && t.etaSeconds !== undefined)
+        .map((t) => ({
+          etaSeconds: t.etaSeconds ?? 0,
+          waitedSeconds: ((t.resultAt ?? 0) - t.joinedAt) / 1000,
+        })),
+    ),
   };
 }
 

@@ -1,25 +1,40 @@
 // Per-client request limits: joins at RATE_LIMIT_PER_SECOND, the rest of /api at a looser
-// multiple of it. Clients are told apart by IP (behind a load balancer, set TRUST_PROXY so
-// that is the shopper's address, not the balancer's), and counted in Redis, so the limit holds
-// across any number of API processes. Over the limit: 429 RATE_LIMITED with Retry-After.
-import type { RequestHandler } from "express";
+// multiple of it. Clients are told apart by clientKey (behind a load balancer, set TRUST_PROXY
+// so that is the shopper's address, not the balancer's), and counted in Redis, so the limit
+// holds across any number of API processes. Over the limit: 429 RATE_LIMITED with Retry-After.
+// A join is counted inside its own Lua step (no round trip of its own): see join.service.ts.
+import type { Request, RequestHandler } from "express";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { Deps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { keys } from "../redis/keys.js";
+import { clientKey } from "./client-key.js";
 
 /** Other /api requests (reading an event, polling a ticket) may be this many times as frequent. */
 export const API_LIMIT_FACTOR = 5;
 
-/** At most RATE_LIMIT_PER_SECOND joins per second per client. */
-export const joinRateLimit = (deps: Deps): RequestHandler =>
-  rateLimit(deps, "join", deps.config.defaults.rateLimitPerSecond);
+/** A join: counted by its own Lua step, at RATE_LIMIT_PER_SECOND per client and event. */
+const isJoin = (req: Request) => req.method === "POST" && /^\/events\/[^/]+\/tickets\/?$/.test(req.path);
 
-/** A looser limit on every /api request. */
+/** What a client over its limit is told. */
+export const rateLimited = (perSecond: number, retryAfterSeconds = 1) =>
+  new AppError({
+    code: "RATE_LIMITED",
+    message: "Too many requests, slow down",
+    retryAfterSeconds,
+    details: { limit: perSecond, windowSeconds: 1 },
+  });
+
+/** A looser limit on every /api request but joins (mounted on /api). */
 export const apiRateLimit = (deps: Deps): RequestHandler =>
-  rateLimit(deps, "api", deps.config.defaults.rateLimitPerSecond * API_LIMIT_FACTOR);
+  rateLimit(deps, "api", deps.config.defaults.rateLimitPerSecond * API_LIMIT_FACTOR, isJoin);
 
-function rateLimit(deps: Deps, scope: string, perSecond: number): RequestHandler {
+function rateLimit(
+  deps: Deps,
+  scope: string,
+  perSecond: number,
+  skip: (req: Request) => boolean,
+): RequestHandler {
   if (perSecond <= 0) return (_req, _res, next) => next();
   const limiter = new RateLimiterRedis({
     storeClient: deps.redis,
@@ -30,18 +45,12 @@ function rateLimit(deps: Deps, scope: string, perSecond: number): RequestHandler
     insuranceLimiter: new RateLimiterMemory({ points: perSecond, duration: 1 }),
   });
   return (req, _res, next) => {
-    limiter.consume(req.ip ?? req.socket.remoteAddress ?? "unknown").then(
+    if (skip(req)) return next();
+    limiter.consume(clientKey(req)).then(
       () => next(),
       (reason: unknown) => {
         if (!(reason instanceof RateLimiterRes)) return next(reason);
-        next(
-          new AppError({
-            code: "RATE_LIMITED",
-            message: "Too many requests, slow down",
-            retryAfterSeconds: Math.max(1, Math.ceil(reason.msBeforeNext / 1000)),
-            details: { limit: perSecond, windowSeconds: 1 },
-          }),
-        );
+        next(rateLimited(perSecond, Math.max(1, Math.ceil(reason.msBeforeNext / 1000))));
       },
     );
   };

@@ -11,7 +11,7 @@ import { joinQueue, readTicket } from "../waiting-room/join.service.js";
 import { joinInput, ticketView } from "../waiting-room/ticket.schemas.js";
 import type { TicketTokens } from "../waiting-room/tokens.js";
 import { ApiRouter, TAGS } from "./api-router.js";
-import { joinRateLimit } from "./rate-limit.js";
+import { clientKey } from "./client-key.js";
 
 const eventParams = z.object({ eventId: EVENT_ID });
 const orderParams = z.object({ orderId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "an order id") });
@@ -87,7 +87,7 @@ export function shopperRoutes(deps: Deps, tokens: TicketTokens): ApiRouter {
         "(handshake auth {ticketId, token}: queue:position, ticket:result).",
       params: eventParams,
       body: joinInput,
-      use: [joinRateLimit(deps)],
+      // The per-client join limit is counted inside the join step (join.service.ts).
       responses: {
         202: { description: "A new ticket", schema: joinedTicketView },
         200: { description: "The user's open ticket for this product", schema: joinedTicketView },
@@ -101,8 +101,8 @@ export function shopperRoutes(deps: Deps, tokens: TicketTokens): ApiRouter {
         "SERVICE_UNAVAILABLE",
       ],
     },
-    async ({ params, body }) => {
-      const { created, ticket } = await joinQueue(deps, tokens, params.eventId, body);
+    async ({ params, body, req }) => {
+      const { created, ticket } = await joinQueue(deps, tokens, params.eventId, body, clientKey(req));
       return { status: created ? 202 : 200, body: ticket };
     },
   );

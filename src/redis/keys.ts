@@ -26,6 +26,13 @@ export const keys = {
   stats: (eventId: string) => `${eventPrefix(eventId)}stats`,
   /** Hash: unix second → tickets admitted in it (the measured outflow). */
   admitted: (eventId: string) => `${eventPrefix(eventId)}admitted`,
+  /** Counter per client and event: joins in the current one-second window (the per-client join limit). */
+  clientJoins: (eventId: string, client: string) => `${eventPrefix(eventId)}rl:join:${client}`,
+  /**
+   * The purchase queue's rate-limiter counter (BullMQ's own key, `<prefix>:<queue>:limiter`:
+   * jobs admitted in the current window, expiring when it ends). Read, never written, by us.
+   */
+  admissionWindow: (eventId: string) => `${queuePrefix(eventId)}:purchase:limiter`,
   /** String: held while one process rebuilds the event's state from PostgreSQL. */
   rebuildLock: (eventId: string) => `${eventPrefix(eventId)}rebuild-lock`,
   /** Pattern matching every key of an event, its queue's included (what archiving deletes). */

@@ -9,6 +9,8 @@ import type { LuaReply } from "./scripts.js";
 export function joinQueue(
   redis: Redis,
   t: { eventId: string; ticketId: string; userId: string; sku: string; quantity: number },
+  /** The per-client join limit: who asks, and how many joins a second they may (0: no limit). */
+  limit: { client: string; perSecond: number } = { client: "", perSecond: 0 },
 ): Promise<LuaReply> {
   const { eventId, sku } = t;
   return redis.joinQueue(
@@ -21,12 +23,15 @@ export function joinQueue(
     keys.prequeue(eventId),
     keys.ticket(eventId, t.ticketId),
     keys.admitted(eventId),
+    keys.clientJoins(eventId, limit.client),
+    keys.admissionWindow(eventId),
     t.ticketId,
     t.userId,
     sku,
     t.quantity,
     Date.now(),
     eventPrefix(eventId),
+    limit.perSecond,
     ...outflowSeconds(),
   );
 }

@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import type { Deps } from "../deps.js";
 import { AppError, LUA_CODES, luaError, notFound } from "../errors.js";
+import { rateLimited } from "../http/rate-limit.js";
 import { rebuildEventState } from "../recovery/rebuild.js";
 import { keys } from "../redis/keys.js";
 import { joinQueue as joinQueueStep } from "../redis/steps.js";
@@ -20,20 +21,26 @@ export interface JoinResult {
 /** 128 random bits: ticket ids cannot be guessed. */
 export const newTicketId = () => randomBytes(16).toString("base64url");
 
+/**
+ * Joins one shopper. `client` (the request's clientKey) is counted against the per-client
+ * join limit (RATE_LIMIT_PER_SECOND per event) inside the join step itself: a limited
+ * join costs the same one round trip as any other, and no separate limiter is asked.
+ */
 export async function joinQueue(
   deps: Deps,
   tokens: TicketTokens,
   eventId: string,
   input: JoinInput,
+  client = "",
 ): Promise<JoinResult> {
   const ticketId = newTicketId();
-  const reply = await joinQueueStep(deps.redis, {
-    eventId,
-    ticketId,
-    userId: input.userId,
-    sku: input.sku,
-    quantity: input.quantity,
-  });
+  const perSecond = client ? deps.config.defaults.rateLimitPerSecond : 0;
+  const reply = await joinQueueStep(
+    deps.redis,
+    { eventId, ticketId, userId: input.userId, sku: input.sku, quantity: input.quantity },
+    { client, perSecond },
+  );
+  if (reply === LUA_CODES.RATE_LIMITED) throw rateLimited(perSecond);
   if (reply === LUA_CODES.NO_EVENT) throw await missingState(deps, eventId);
   if (typeof reply === "number") throw luaError(reply, { eventId, sku: input.sku });
 
@@ -50,13 +57,16 @@ export async function joinQueue(
   if (ticket.status === "QUEUED")
     await deps.queues.add({ eventId, ticketId: ticket.ticketId, sku: input.sku, seq });
   if (unrecorded) throw unrecorded;
-  const token = await tokens.sign({ ticketId: ticket.ticketId, eventId, userId: input.userId });
+  const token = tokens.sign({ ticketId: ticket.ticketId, eventId, userId: input.userId });
   return { created, ticket: { ...ticket, token } };
 }
 
-/** The ticket's view, from the join step's reply: {code, id, status, seq, qty, served, admitted, rate}. */
+/**
+ * The ticket's view, from the join step's reply: {code, id, status, seq, qty, served,
+ * admitted, rate, busySeconds, windowCount, windowTtlMs}.
+ */
 function ticketView(eventId: string, sku: string, reply: (string | number)[]): TicketView {
-  const [, id, status, seq, qty, served, admitted, rate] = reply;
+  const [, id, status, seq, qty, served, admitted, rate, busy, windowCount, windowTtl] = reply;
   const view: TicketView = {
     ticketId: String(id),
     eventId,
@@ -67,7 +77,11 @@ function ticketView(eventId: string, sku: string, reply: (string | number)[]): T
   if (status !== "QUEUED") return view;
   return {
     ...view,
-    ...positionOf(Number(seq), { served: Number(served), ...outflowOf(Number(admitted), Number(rate)) }),
+    ...positionOf(Number(seq), {
+      served: Number(served),
+      ...outflowOf(Number(admitted), Number(rate), Number(busy)),
+      window: { count: Number(windowCount), ttlMs: Number(windowTtl) },
+    }),
   };
 }
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { LUA_CODES } from "../../src/errors.js";
 import { createRedis } from "../../src/redis/client.js";
 import { eventPrefix, keys } from "../../src/redis/keys.js";
+import { joinQueue } from "../../src/redis/steps.js";
 import { endSale, finish, join, reserve, seedEvent, stock, ticketOf, uniqueId } from "../support/lua.js";
 
 const redis = createRedis(inject("redisUrl"));
@@ -18,10 +19,11 @@ describe("joinQueue", () => {
     expect(first[0]).toBe(1);
     expect(first[2]).toBe("QUEUED");
     expect(first[3]).toBe(1);
-    // What the position and wait come from: nobody served, nobody admitted yet, the rate.
-    expect(first.slice(4)).toEqual([1, 0, 0, 1000]);
+    // What the position and wait come from: nobody served, nobody admitted yet, the rate,
+    // no second with admissions, no admission window open.
+    expect(first.slice(4)).toEqual([1, 0, 0, 1000, 0, 0, -2]);
     const again = await join(redis, ev, "u1", "A");
-    expect(again).toEqual([2, first[1], "QUEUED", 1, 1, 0, 0, 1000]);
+    expect(again).toEqual([2, first[1], "QUEUED", 1, 1, 0, 0, 1000, 0, 0, -2]);
     const other = (await join(redis, ev, "u2", "A")) as unknown[];
     expect(other[3]).toBe(2);
     const stats = await redis.hgetall(keys.stats(ev));
@@ -47,6 +49,36 @@ describe("joinQueue", () => {
     await join(redis, ev, "u1", "A");
     await join(redis, ev, "u2", "A");
     expect(await join(redis, ev, "u3", "A")).toBe(LUA_CODES.QUEUE_FULL);
+  });
+
+  it("counts a client's joins per event in a one-second window, before anything else", async () => {
+    const ev = await seedEvent(redis, { products: [{ sku: "A", stock: 100 }] });
+    const limited = (userId: string, client: string) =>
+      joinQueue(
+        redis,
+        { eventId: ev, ticketId: uniqueId("t"), userId, sku: "A", quantity: 1 },
+        { client, perSecond: 3 },
+      );
+    const replies = [];
+    for (let i = 0; i < 5; i++) replies.push(await limited(`u${i}`, "10.0.0.1"));
+    expect(replies.slice(0, 3).every((r) => Array.isArray(r))).toBe(true);
+    expect(replies.slice(3)).toEqual([LUA_CODES.RATE_LIMITED, LUA_CODES.RATE_LIMITED]);
+    // A refused join left nothing behind; another client is not held back.
+    expect(await redis.hget(keys.stats(ev), "joins")).toBe("3");
+    expect(Array.isArray(await limited("u9", "10.0.0.2"))).toBe(true);
+    // The window lasts one second.
+    const ttl = await redis.pttl(keys.clientJoins(ev, "10.0.0.1"));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(1000);
+  });
+
+  it("reports the purchase queue's admission window (BullMQ's limiter key) for the wait", async () => {
+    const ev = await seedEvent(redis, { products: [{ sku: "A", stock: 100 }] });
+    await redis.set(keys.admissionWindow(ev), "7", "PX", 800);
+    const reply = (await join(redis, ev, "u1", "A")) as unknown[];
+    expect(reply[9]).toBe(7);
+    expect(Number(reply[10])).toBeGreaterThan(0);
+    expect(Number(reply[10])).toBeLessThanOrEqual(800);
   });
 });
 

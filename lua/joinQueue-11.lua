@@ -11,6 +11,9 @@
     KEYS[7] pre-queue list
     KEYS[8] the new ticket's hash
     KEYS[9] admissions per second hash (unix second -> tickets admitted)
+    KEYS[10] the client's join counter for this event (the per-client join limit, a 1 s window)
+    KEYS[11] the purchase queue's BullMQ rate-limiter key (jobs admitted in the current window,
+             expiring when the window ends): where the next admissions stand, for the wait
 
     ARGV[1] ticket id
     ARGV[2] user id
@@ -18,27 +21,43 @@
     ARGV[4] quantity
     ARGV[5] now (ms)
     ARGV[6] event key prefix ("dq:{ev:<id>}:"): the open ticket's hash is built from it
-    ARGV[7..] the last few whole seconds (unix), over which the outflow is measured
+    ARGV[7] joins a client may make per second (0: no limit)
+    ARGV[8..] the last few whole seconds (unix), over which the outflow is measured
 
   Output:
-    {1, ticketId, status, seq, qty, served, admitted, rate}
+    {1, ticketId, status, seq, qty, served, admitted, rate, busySeconds, windowCount, windowTtlMs}
                                 a new ticket (status QUEUED with its seq, or PREQUEUE with seq 0),
                                 and what its position and wait are computed from: tickets served,
-                                tickets admitted in the seconds given, the configured rate
-    {2, ticketId, status, seq, qty, served, admitted, rate}
-                                the same of the user's ticket for this product that is still open
-    -1 NO_EVENT, -2 SALE_NOT_OPEN, -3 NO_PRODUCT, -4 SOLD_OUT, -5 LIMIT_REACHED, -6 QUEUE_FULL
+                                tickets admitted in the seconds given and how many of those
+                                seconds admitted any, the configured rate, and the admission
+                                window now open (jobs admitted in it, ms until it ends; -2 none)
+    {2, ...the same}            the user's ticket for this product that is still open
+    -1 NO_EVENT, -2 SALE_NOT_OPEN, -3 NO_PRODUCT, -4 SOLD_OUT, -5 LIMIT_REACHED, -6 QUEUE_FULL,
+    -13 RATE_LIMITED
 ]]
 local rcall = redis.call
+
+-- The per-client limit first, so a client over it costs the least (as a separate limiter
+-- would, but without its own round trips): a fixed one-second window from its first join.
+local perSecond = tonumber(ARGV[7])
+if perSecond > 0 then
+  local n = rcall("INCR", KEYS[10])
+  if n == 1 then rcall("PEXPIRE", KEYS[10], 1000) end
+  if n > perSecond then return -13 end
+end
 
 -- What a waiting ticket's position and wait are computed from (see queue-state.ts).
 local function queueFigures()
   local served = tonumber(rcall("HGET", KEYS[6], "served") or "0")
-  local admitted = 0
-  for _, n in ipairs(rcall("HMGET", KEYS[9], unpack(ARGV, 7))) do
-    admitted = admitted + (tonumber(n) or 0)
+  local admitted, busy = 0, 0
+  for _, n in ipairs(rcall("HMGET", KEYS[9], unpack(ARGV, 8))) do
+    local k = tonumber(n) or 0
+    admitted = admitted + k
+    if k > 0 then busy = busy + 1 end
   end
-  return served, admitted, tonumber(rcall("HGET", KEYS[1], "rate") or "0")
+  local windowCount = tonumber(rcall("GET", KEYS[11]) or "0")
+  local windowTtl = rcall("PTTL", KEYS[11])
+  return served, admitted, tonumber(rcall("HGET", KEYS[1], "rate") or "0"), busy, windowCount, windowTtl
 end
 
 local status = rcall("HGET", KEYS[1], "status")
@@ -52,8 +71,9 @@ local userId = ARGV[2]
 local open = rcall("HGET", KEYS[3], userId)
 if open then
   local t = rcall("HMGET", ARGV[6] .. "ticket:" .. open, "status", "seq", "qty")
-  local served, admitted, rate = queueFigures()
-  return {2, open, t[1] or "", tonumber(t[2] or "0"), tonumber(t[3] or "0"), served, admitted, rate}
+  local served, admitted, rate, busy, windowCount, windowTtl = queueFigures()
+  return {2, open, t[1] or "", tonumber(t[2] or "0"), tonumber(t[3] or "0"), served, admitted, rate,
+    busy, windowCount, windowTtl}
 end
 
 local qty = tonumber(ARGV[4])
@@ -82,5 +102,5 @@ rcall("HSET", KEYS[3], userId, ARGV[1])
 rcall("HINCRBY", KEYS[6], "joins", 1)
 rcall("HINCRBY", KEYS[6], "waiting", 1)
 
-local served, admitted, rate = queueFigures()
-return {1, ARGV[1], ticketStatus, seq, qty, served, admitted, rate}
+local served, admitted, rate, busy, windowCount, windowTtl = queueFigures()
+return {1, ARGV[1], ticketStatus, seq, qty, served, admitted, rate, busy, windowCount, windowTtl}

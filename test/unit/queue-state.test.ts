@@ -1,0 +1,35 @@
+// The wait a waiting ticket is told, from its place and the admission window now open.
+import { describe, expect, it } from "vitest";
+import { outflowOf, positionOf, waitSeconds } from "../../src/waiting-room/queue-state.js";
+
+const atRate = (rate: number, window = { count: 0, ttlMs: -2 }) => ({ ...outflowOf(0, rate), window });
+
+describe("waitSeconds", () => {
+  it("uses the configured rate from the first second, before any outflow can be measured", () => {
+    // 50 a second, no window open: the first 50 go at once, place 1,581 in the 32nd window.
+    expect(waitSeconds(0, atRate(50))).toBe(0.1);
+    expect(waitSeconds(49, atRate(50))).toBe(0.1);
+    expect(waitSeconds(50, atRate(50))).toBe(1.1);
+    expect(positionOf(1581, { served: 0, ...atRate(50) })).toEqual({ position: 1581, etaSeconds: 31.1 });
+  });
+
+  it("counts from the open window: what is left of it, then a window per `rate` tickets", () => {
+    // 30 of 50 admitted in the window, 400 ms of it left.
+    expect(waitSeconds(19, atRate(50, { count: 30, ttlMs: 400 }))).toBe(0.1);
+    expect(waitSeconds(20, atRate(50, { count: 30, ttlMs: 400 }))).toBe(0.5);
+    expect(waitSeconds(70, atRate(50, { count: 30, ttlMs: 400 }))).toBe(1.5);
+    // A full window: the next ticket waits for it to end.
+    expect(waitSeconds(0, atRate(50, { count: 50, ttlMs: 250 }))).toBe(0.4);
+  });
+
+  it("believes the measured outflow only when the sale flowed all through the window, clearly below the rate", () => {
+    // 5 seconds at 100/s against a configured 1,000/s: the workers set the pace.
+    const slow = outflowOf(500, 1000, 5);
+    expect(slow).toMatchObject({ outflowPerSecond: 100, outflowFrom: "measured" });
+    expect(waitSeconds(300, { ...slow, window: { count: 0, ttlMs: -2 } })).toBe(3.1);
+    // The sale's first seconds (some with no admissions): the configured rate.
+    expect(outflowOf(100, 1000, 2)).toMatchObject({ outflowPerSecond: 1000, outflowFrom: "rate" });
+    // Near the rate: the rate (the windows say when).
+    expect(outflowOf(4500, 1000, 5)).toMatchObject({ outflowPerSecond: 1000, outflowFrom: "rate" });
+  });
+});
