@@ -5,6 +5,7 @@
 //     must be, and repairs drift with a compare-and-set (a purchase finishing meanwhile
 //     makes it read again rather than overwrite).
 import type { Deps } from "../deps.js";
+import { recordReconciliation } from "../http/metrics.js";
 import { keys } from "../redis/keys.js";
 import { failPurchase, recordRedisOutcome } from "./processor.js";
 
@@ -40,6 +41,7 @@ export async function reconcileEvent(
       settled,
     });
   }
+  recordReconciliation(report);
   return { products: report, outcomesRecorded };
 }
 
