@@ -9,9 +9,9 @@ import { LifecycleWorker } from "../src/events/scheduler.js";
 import { createMetrics } from "../src/http/metrics.js";
 import { registerDependencyMetrics } from "../src/ops/dependency-metrics.js";
 import { startMetricsServer } from "../src/ops/metrics-server.js";
-import { MaintenanceWorker } from "../src/purchase/maintenance.js";
 import { SimulatedPayment } from "../src/purchase/payment.js";
 import { PurchaseWorkerPool } from "../src/purchase/worker-pool.js";
+import { MaintenanceWorker } from "../src/recovery/maintenance.js";
 
 const config = loadConfigOrExit();
 const deps = createDeps(config, { name: "worker", dbPoolSize: Math.min(20, config.worker.concurrency) });

@@ -24,7 +24,7 @@ export const dbErrors = new Counter({
   registers: [],
 });
 
-// What the reconciler repaired: an operator must hear about drift (src/purchase/reconciler.ts).
+// What the reconciler repaired: an operator must hear about drift (src/recovery/reconcile.ts).
 export const reconcilerDriftRepaired = new Counter({
   name: "dropqueue_reconciler_drift_repaired_total",
   help: "Products whose Redis stock counters the reconciler found drifted from PostgreSQL and repaired",

@@ -15,7 +15,7 @@ import {
   startLocalRedis,
   startProcess,
 } from "../../src/devstack/index.js";
-import { reconcileEvent } from "../../src/purchase/reconciler.js";
+import { reconcileEvent } from "../../src/recovery/reconcile.js";
 import { keys } from "../../src/redis/keys.js";
 import { ADMIN_TOKEN, liveEvent, startTestStack, type TestStack } from "../support/app.js";
 import { type OwnDatabase, ownDatabase } from "../support/own-database.js";
