@@ -21,6 +21,8 @@ export interface StackOptions {
   /** Node flags for the processes of one role (e.g. --cpu-prof, not allowed in NODE_OPTIONS on Node 20). */
   nodeArgs?: Partial<Record<"api" | "worker", string[]>>;
   logLevel?: string;
+  /** How long the API processes may take to answer /readyz (tsx compiles on start: slow on a busy machine). */
+  readyTimeoutMs?: number;
 }
 
 export interface Stack {
@@ -85,7 +87,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     await Promise.all(started.map((p) => p.stop()));
   };
   try {
-    await Promise.all(apiUrls.map((url) => waitReady(url, 30_000)));
+    await Promise.all(apiUrls.map((url) => waitReady(url, opts.readyTimeoutMs ?? 60_000)));
   } catch (err) {
     await stop();
     throw err;

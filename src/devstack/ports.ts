@@ -49,11 +49,15 @@ export async function poll<T>(
 
 /** Resolves once GET `<url>/readyz` answers 200. */
 export async function waitReady(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   await poll(
     timeoutMs,
     async () => {
       try {
-        const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) });
+        // As long as the time left: on a loaded machine a booting process answers slowly,
+        // and a shorter cut would never let an answer arrive.
+        const signal = AbortSignal.timeout(Math.max(100, deadline - Date.now()));
+        const res = await fetch(`${url}/readyz`, { signal });
         return res.ok ? true : undefined;
       } catch {
         return undefined; // not listening yet
