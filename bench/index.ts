@@ -5,10 +5,10 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { ROOT } from "../src/devstack/index.js";
 import { killStacks } from "./lib/dropqueue.js";
 import { killChildren, machine, resetBenchState } from "./lib/env.js";
 import { progress, progressDone } from "./lib/report.js";
-import { ROOT } from "./lib/stack.js";
 import { archive } from "./scenarios/archive.js";
 import { dbLock } from "./scenarios/db-lock.js";
 import { eta } from "./scenarios/eta.js";

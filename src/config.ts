@@ -131,6 +131,9 @@ const envSchema = z
     TICKET_TOKEN_TTL_SECONDS: optionalNumber(z.number().int().positive()).describe(
       "How long a ticket token stays valid.",
     ),
+    METRICS_PORT: optionalNumber(z.number().int().min(0).max(65535)).describe(
+      "Port of a worker process's Prometheus listener (GET /metrics on HOST); unset: none (the API serves /metrics on PORT).",
+    ),
     WORKER_CONCURRENCY: optionalNumber(z.number().int().min(1).max(1000)).describe(
       "Purchases one worker process runs at once.",
     ),
@@ -224,6 +227,8 @@ export interface Config {
     backoffMs: number;
     lockMs: number;
     paymentLatencyMs: number;
+    /** Port of the worker's /metrics listener; null: none. */
+    metricsPort: number | null;
   };
   defaults: { admissionRate: number; waitingCapacity: number; rateLimitPerSecond: number };
   lifecycle: { soldOutEndAfterSeconds: number };
@@ -260,6 +265,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       backoffMs: e.PURCHASE_BACKOFF_MS ?? 200,
       lockMs: e.WORKER_LOCK_MS ?? 30_000,
       paymentLatencyMs: e.PAYMENT_LATENCY_MS ?? 0,
+      metricsPort: e.METRICS_PORT ?? null,
     },
     defaults: {
       admissionRate: e.DEFAULT_ADMISSION_RATE ?? 500,

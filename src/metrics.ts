@@ -32,8 +32,39 @@ export function observePurchaseAttempt(job: Pick<Job, "processedOn">, result: st
   purchaseDuration.observe({ result }, Math.max(0, Date.now() - job.processedOn) / 1000);
 }
 
+// What the reconciler repaired: an operator must hear about drift (src/recovery/reconcile.ts).
+export const reconcilerDriftRepaired = new Counter({
+  name: "dropqueue_reconciler_drift_repaired_total",
+  help: "Products whose Redis stock counters the reconciler found drifted from PostgreSQL and repaired",
+  registers: [],
+});
+export const reconcilerDriftUnits = new Counter({
+  name: "dropqueue_reconciler_drift_units_total",
+  help: "Units of stock drift (|Redis remaining - expected|) found on products the reconciler repaired",
+  registers: [],
+});
+export const stuckPurchasesSettled = new Counter({
+  name: "dropqueue_purchases_stuck_settled_total",
+  help: "Purchases stuck in flight (job failed for good or gone) that the reconciler settled",
+  registers: [],
+});
+
+/** Counts one reconcile pass's repairs (one call per pass, from the reconciler). */
+export function recordReconciliation(products: { drift: number; repaired: boolean; settled: number }[]) {
+  for (const p of products) {
+    if (p.repaired) {
+      reconcilerDriftRepaired.inc();
+      reconcilerDriftUnits.inc(Math.abs(p.drift));
+    }
+    if (p.settled > 0) stuckPurchasesSettled.inc(p.settled);
+  }
+}
+
 export function registerProcessMetrics(registry: Registry): void {
   registry.registerMetric(purchaseDuration);
   registry.registerMetric(redisErrors);
   registry.registerMetric(dbErrors);
+  registry.registerMetric(reconcilerDriftRepaired);
+  registry.registerMetric(reconcilerDriftUnits);
+  registry.registerMetric(stuckPurchasesSettled);
 }

@@ -1,10 +1,14 @@
 // Entry point of a worker process: builds its dependencies and runs the purchase workers
 // of every event with a sale, the lifecycle worker (scheduled starts and ends) and the
-// maintenance job (rebuild after a Redis loss, reconcile).
+// maintenance job (rebuild after a Redis loss, reconcile), and with METRICS_PORT set, a
+// Prometheus listener.
 // SIGTERM/SIGINT finish the purchases in hand, then exit.
 import { closeDeps, createDeps, onShutdown } from "../src/bootstrap.js";
 import { loadConfigOrExit } from "../src/config.js";
 import { LifecycleWorker } from "../src/events/scheduler.js";
+import { createMetrics } from "../src/http/metrics.js";
+import { registerDependencyMetrics } from "../src/ops/dependency-metrics.js";
+import { startMetricsServer } from "../src/ops/metrics-server.js";
 import { SimulatedPayment } from "../src/purchase/payment.js";
 import { PurchaseWorkerPool } from "../src/purchase/worker-pool.js";
 import { MaintenanceWorker } from "../src/recovery/maintenance.js";
@@ -19,8 +23,16 @@ const lifecycle = new LifecycleWorker(deps);
 await lifecycle.start();
 const maintenance = new MaintenanceWorker(deps);
 await maintenance.start();
-deps.log.info({ concurrency: config.worker.concurrency }, "worker running");
+// Prometheus scrapes a worker on its own port: what the pipeline records here (purchase
+// outcomes, Redis errors, reconciler repairs) and whether this process reaches its stores.
+const metrics = createMetrics();
+registerDependencyMetrics(metrics.registry, deps);
+const metricsServer =
+  config.worker.metricsPort === null
+    ? undefined
+    : await startMetricsServer(metrics.registry, { port: config.worker.metricsPort, host: config.http.host });
+deps.log.info({ concurrency: config.worker.concurrency, metricsPort: metricsServer?.port }, "worker running");
 onShutdown(deps.log, async () => {
-  await Promise.all([pool.close(), lifecycle.close(), maintenance.close()]);
+  await Promise.all([pool.close(), lifecycle.close(), maintenance.close(), metricsServer?.close()]);
   await closeDeps(deps);
 });

@@ -1,8 +1,8 @@
 // The benchmarks' side of a dropqueue stack: booting one on the bench databases, the
 // admin calls they need, and joining many tickets fast (closed loop) to set a scene.
 import { Pool } from "undici";
+import { type Stack, type StackOptions, startStack } from "../../src/devstack/index.js";
 import { BENCH_DATABASE_URL, BENCH_REDIS_URL } from "./env.js";
-import { type Stack, type StackOptions, startStack } from "./stack.js";
 
 const stacks = new Set<Stack>();
 

@@ -9,7 +9,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { Redis } from "ioredis";
 import { createDatabaseIfMissing, databaseName, dropDatabase } from "../../src/db/databases.js";
-import { migrate, ROOT, stopChild } from "./stack.js";
+import { migrate, ROOT, stopChild } from "../../src/devstack/index.js";
 
 export const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/6";
 export const BENCH_DATABASE_URL =
@@ -30,7 +30,7 @@ export async function resetBenchState(): Promise<void> {
     await redis.flushdb();
     redis.disconnect();
   }
-  migrate(BENCH_DATABASE_URL);
+  await migrate(BENCH_DATABASE_URL);
 }
 
 export interface Machine {

@@ -10,7 +10,7 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 export const WINDOW_MS = 120_000;
 const HEIGHT = 170;
 const MARGIN = { top: 10, right: 12, bottom: 24, left: 46 };
-const PRODUCT_COLOURS = 6; // .chart-c2 … .chart-c7 in styles.css
+const PRODUCT_COLOURS = 6; // .chart-c2 … .chart-c7 in css/admin-event.css
 
 const compact = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 1 });
 

@@ -4,6 +4,7 @@
 // VALIDATION_FAILED details.fields (paths like "name" or "products.1.sku").
 
 import { ApiError } from "../lib/api.js";
+import { paths } from "../lib/contract.js";
 import { $, h, setAttr } from "../lib/dom.js";
 import { formatMoney } from "../lib/format.js";
 import { fieldMessage, generalErrorMessage } from "./messages.js";
@@ -264,7 +265,7 @@ export function setupCreateForm({ adminApi, currency, onCreated, onCancel }) {
     submit.disabled = true;
     submit.textContent = "Creating…";
     try {
-      const event = await adminApi("/api/admin/events", { method: "POST", body });
+      const event = await adminApi(paths.adminEvents, { method: "POST", body });
       reset();
       onCreated(event);
     } catch (err) {

@@ -1,6 +1,7 @@
 // The admin page's live link: the `/admin` Socket.IO namespace, authenticated with the
 // admin token, which sends `event:stats` {eventId, ...Stats} once a second for every
 // LIVE or PAUSED event (shared API.md, "Realtime"). An UNAUTHORIZED refusal is final.
+import { live as contract } from "../lib/contract.js";
 import { connectLive } from "../lib/socket.js";
 
 /**
@@ -14,7 +15,7 @@ import { connectLive } from "../lib/socket.js";
  */
 export function connectAdmin(token, handlers) {
   const live = connectLive(
-    "/admin",
+    contract.adminNamespace,
     { token },
     {
       onUp: () => handlers.onState("live"),
@@ -24,7 +25,7 @@ export function connectAdmin(token, handlers) {
   );
   if (!live) return null;
   handlers.onState("connecting");
-  live.socket.on("event:stats", (stats) => {
+  live.socket.on(contract.stats, (stats) => {
     if (stats && typeof stats.eventId === "string") handlers.onStats(stats);
   });
   return { close: live.close };

@@ -9,7 +9,7 @@ const timeWithSeconds = new Intl.DateTimeFormat(locale, {
   second: "2-digit",
 });
 
-/** Event status → pill words and tone (.pill--<tone> in styles.css). */
+/** Event status → pill words and tone (.pill--<tone> in css/components.css). */
 export function statusPill(status) {
   const words = { DRAFT: "Draft", SCHEDULED: "Scheduled", LIVE: "Live", PAUSED: "Paused", ENDED: "Ended" };
   return {
@@ -17,14 +17,6 @@ export function statusPill(status) {
     tone: String(status ?? "draft").toLowerCase(),
   };
 }
-
-/** Which lifecycle actions each status allows (the API's TRANSITIONS). */
-export const ACTIONS_FROM = {
-  start: ["DRAFT", "SCHEDULED"],
-  pause: ["LIVE"],
-  resume: ["PAUSED"],
-  stop: ["DRAFT", "SCHEDULED", "LIVE", "PAUSED"],
-};
 
 export function formatDateTime(iso) {
   if (!iso) return "—";

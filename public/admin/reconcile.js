@@ -1,9 +1,52 @@
-// The report of POST .../reconcile as a summary line and a table: per product, what
-// PostgreSQL says must remain, what Redis holds, the drift, and what was repaired or settled.
+// The "Reconcile now" button of the selected event, and the report of POST .../reconcile
+// as a summary line and a table: per product, what PostgreSQL says must remain, what Redis
+// holds, the drift, and what was repaired or settled.
 
-import { h } from "../lib/dom.js";
+import { ApiError } from "../lib/api.js";
+import { paths } from "../lib/contract.js";
+import { $, h, setText } from "../lib/dom.js";
 import { formatNumber } from "../lib/format.js";
-import { formatClock } from "./messages.js";
+import { formatClock, generalErrorMessage } from "./messages.js";
+
+/**
+ * @param {{adminApi: Function, selectedId: () => string | null, onDone: () => void}} opts
+ *   onDone: the figures and the event are worth reading again
+ */
+export function setupReconcile({ adminApi, selectedId, onDone }) {
+  const button = $("reconcile");
+  const report = $("reconcile-report");
+  button.addEventListener("click", async () => {
+    const id = selectedId();
+    if (!id) return;
+    button.disabled = true;
+    setText(button, "Reconciling…");
+    try {
+      const answer = await adminApi(paths.adminReconcile(id), { method: "POST" });
+      if (selectedId() !== id) return;
+      report.replaceChildren(...reconcileReport(answer.products ?? [], Date.now()));
+      report.hidden = false;
+      onDone();
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return;
+      report.replaceChildren(
+        h(
+          "div",
+          { class: "banner banner--error", role: "alert" },
+          `Reconcile failed: ${generalErrorMessage(err)}`,
+        ),
+      );
+      report.hidden = false;
+    } finally {
+      button.disabled = false;
+      setText(button, "Reconcile now");
+    }
+  });
+  return {
+    hide() {
+      report.hidden = true;
+    },
+  };
+}
 
 /**
  * @param {{sku: string, expectedRemaining: number, redisRemaining: number, drift: number, repaired: boolean, settled?: number}[]} products

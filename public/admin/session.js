@@ -3,6 +3,7 @@
 // so a token the API stops accepting signs the page out in one place.
 
 import { ApiError, api } from "../lib/api.js";
+import { paths } from "../lib/contract.js";
 
 const KEY = "dropqueue:adminToken";
 let memory = ""; // when sessionStorage is unavailable (some private modes)
@@ -63,7 +64,7 @@ export function createAdminApi({ onUnauthorized }) {
  */
 export async function tokenWorks(token) {
   try {
-    await api("/api/admin/events/_token-check", { token });
+    await api(paths.adminTokenCheck, { token });
     return true;
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return false;

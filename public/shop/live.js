@@ -1,6 +1,7 @@
 // The live link of one ticket: a Socket.IO connection authenticated with the ticket token
 // (shared API.md, "Realtime"). Turns the socket's life into a few callbacks for the page.
 // An UNAUTHORIZED refusal is final (token expired or not ours).
+import { live as contract } from "../lib/contract.js";
 import { connectLive } from "../lib/socket.js";
 
 /**
@@ -17,7 +18,7 @@ import { connectLive } from "../lib/socket.js";
 export function connectTicket({ ticketId, token }, handlers) {
   let everConnected = false;
   const live = connectLive(
-    "/",
+    contract.shopperNamespace,
     { ticketId, token },
     {
       onUp: () => {
@@ -33,10 +34,10 @@ export function connectTicket({ ticketId, token }, handlers) {
   );
   if (!live) return null;
 
-  live.socket.on("queue:position", (p) => {
+  live.socket.on(contract.position, (p) => {
     if (p && Number.isFinite(p.position)) handlers.onPosition(p);
   });
-  live.socket.on("ticket:result", (r) => {
+  live.socket.on(contract.result, (r) => {
     if (!r || (r.ticketId && r.ticketId !== ticketId)) return;
     handlers.onResult(r);
   });

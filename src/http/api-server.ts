@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import type { Deps } from "../deps.js";
 import { AppError } from "../errors.js";
+import { registerDependencyMetrics } from "../ops/dependency-metrics.js";
 import { Realtime, type RealtimeOptions } from "../realtime/socket-server.js";
 import { TicketTokens } from "../waiting-room/tokens.js";
 import { createApp } from "./app.js";
@@ -43,6 +44,7 @@ export async function startApiServer(
 ): Promise<ApiServer> {
   const tokens = new TicketTokens(deps.config.tokenSecret, deps.config.ticketTokenTtlSeconds);
   const metrics = createMetrics();
+  registerDependencyMetrics(metrics.registry, deps);
   const app = createApp({ deps, tokens, metrics });
   let draining = false;
   const http = createServer((req, res) => {

@@ -12,6 +12,7 @@ import { z } from "zod";
 import type { Deps } from "../deps.js";
 import { SKU } from "../events/event.schemas.js";
 import { syncTotal } from "../events/stock.service.js";
+import { recordReconciliation } from "../metrics.js";
 import { failPurchase, recordRedisOutcome } from "../purchase/processor.js";
 import { keys } from "../redis/keys.js";
 import { cancelPurchase } from "../redis/steps/cancel-purchase.js";
@@ -68,6 +69,7 @@ export async function reconcileEvent(
     const settled = repair ? await settleStuck(deps, t, opts.stuckAfterMs ?? 30_000) : 0;
     report.push({ ...(await compareAndRepair(deps, t, repair)), settled, cancelsApplied, totalSynced });
   }
+  recordReconciliation(report);
   return { products: report, outcomesRecorded };
 }
 

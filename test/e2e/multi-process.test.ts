@@ -11,28 +11,27 @@
 import { type ChildProcess, execFileSync } from "node:child_process";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "../../bench/lib/stack.js";
 import { runSurge } from "../../bench/lib/surge-run.js";
 import { closeDeps, createDeps } from "../../src/bootstrap.js";
 import type { Deps } from "../../src/deps.js";
+import { type LocalRedis, type Stack, startLocalRedis, startStack } from "../../src/devstack/index.js";
 import type { ServerToClientEvents } from "../../src/realtime/events.js";
 import { eventually, testConfig } from "../support/app.js";
 import { expectInvariants, waitForAllFinal } from "../support/invariants.js";
 import { type OwnDatabase, ownDatabase } from "../support/own-database.js";
-import { type PrivateRedis, startPrivateRedis } from "../support/private-redis.js";
 
 const JOIN_ROUTE = 'route="/api/events/:eventId/tickets"';
 /** How long a draining API keeps answering 503 before it closes (DRAIN_DELAY_MS). */
 const DRAIN_DELAY_MS = 1_000;
 
-let redis: PrivateRedis;
+let redis: LocalRedis;
 let database: OwnDatabase;
 let stack: Stack;
 let deps: Deps;
 
 beforeAll(async () => {
   database = await ownDatabase("multi_process");
-  redis = await startPrivateRedis();
+  redis = await startLocalRedis();
   stack = await startStack({
     apis: 2,
     workers: 2,

@@ -3,13 +3,13 @@
 // their lock (WORKER_LOCK_MS) runs out, and every promise still holds — no oversell, no lost
 // or doubled order, no leaked reservation, one final outcome per ticket.
 //
-// Real processes (`npm run api` / `npm run worker`, via bench/lib/stack.ts) against the
+// Real processes (`npm run api` / `npm run worker`, via src/devstack/) against the
 // suite's Redis and PostgreSQL; the invariants are read with the tests' own Deps.
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
-import { type Stack, startStack } from "../../bench/lib/stack.js";
 import { closeDeps, createDeps } from "../../src/bootstrap.js";
 import type { Deps } from "../../src/deps.js";
+import { type Stack, startStack } from "../../src/devstack/index.js";
 import { keys } from "../../src/redis/keys.js";
 import { eventually, testConfig } from "../support/app.js";
 import { expectInvariants, fireJoins, waitForAllFinal } from "../support/invariants.js";

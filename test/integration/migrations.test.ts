@@ -6,7 +6,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createPrisma, OrderStatus, Prisma, type PrismaClient } from "../../src/db/client.js";
 import { createDatabaseIfMissing, dropDatabase } from "../../src/db/databases.js";
-import { runPrisma } from "../global-setup.js";
+import { runPrisma } from "../../src/devstack/index.js";
 
 const databaseUrl = inject("databaseUrl");
 

@@ -12,25 +12,29 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDeps, createDeps } from "../../src/bootstrap.js";
 import { createPrisma, type PrismaClient } from "../../src/db/client.js";
 import type { Deps } from "../../src/deps.js";
+import {
+  type LocalPostgres,
+  type LocalRedis,
+  runPrisma,
+  startLocalPostgres,
+  startLocalRedis,
+} from "../../src/devstack/index.js";
 import { transition } from "../../src/events/events.service.js";
 import { keys } from "../../src/redis/keys.js";
-import { runPrisma } from "../global-setup.js";
 import { eventually, liveEvent, startTestStack, type TestStack, testConfig } from "../support/app.js";
 import { expectInvariants, fireJoins, waitForAllFinal } from "../support/invariants.js";
-import { type PrivatePostgres, startPrivatePostgres } from "../support/private-postgres.js";
-import { type PrivateRedis, startPrivateRedis } from "../support/private-redis.js";
 
 const STOCK = 100;
 const DOWN_MS = 5000;
 /** Once PostgreSQL is back, how long the sale may take to finish (retries, reconcile pass, the rest of the line). */
 const RECOVERY_MS = 20_000;
 
-let postgres: PrivatePostgres;
-let redis: PrivateRedis | undefined;
+let postgres: LocalPostgres;
+let redis: LocalRedis | undefined;
 let databaseUrl: string;
 
 beforeAll(async () => {
-  const [db, r] = await Promise.allSettled([startPrivatePostgres(), startPrivateRedis()]);
+  const [db, r] = await Promise.allSettled([startLocalPostgres(), startLocalRedis()]);
   if (r.status === "fulfilled") redis = r.value;
   if (db.status === "rejected") throw db.reason;
   postgres = db.value;

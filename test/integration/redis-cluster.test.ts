@@ -2,7 +2,7 @@
 // ports, nothing on disk): the API, two purchase worker pools, the lifecycle and the
 // maintenance jobs all run on ioredis Cluster clients (REDIS_CLUSTER_NODES), and a surge
 // keeps every promise. Never the shared Redis on 6379.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -10,14 +10,13 @@ import { promisify } from "node:util";
 import { type Cluster, Redis } from "ioredis";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { freePort } from "../../bench/lib/stack.js";
+import { findRedisServer, freePorts, type LocalProcess, startProcess } from "../../src/devstack/index.js";
 import type { ServerToClientEvents } from "../../src/realtime/events.js";
 import { keys, queuePrefix } from "../../src/redis/keys.js";
 import { ADMIN_TOKEN, eventually, liveEvent, startTestStack, type TestStack } from "../support/app.js";
 import { expectInvariants, fireJoins, waitForAllFinal } from "../support/invariants.js";
 import { type OwnDatabase, ownDatabase } from "../support/own-database.js";
 
-const REDIS_SERVER = process.env.REDIS_SERVER ?? "/usr/bin/redis-server";
 const REDIS_CLI = process.env.REDIS_CLI ?? "/usr/bin/redis-cli";
 
 interface PrivateCluster {
@@ -30,47 +29,23 @@ interface PrivateCluster {
 /** Three masters, no replicas; resolves once every node reports cluster_state:ok. */
 async function startPrivateCluster(masters = 3): Promise<PrivateCluster> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "dropqueue-cluster-"));
-  const children: ChildProcess[] = [];
-  const killAll = () => {
-    for (const child of children)
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  };
-  process.once("exit", killAll);
+  const nodes: LocalProcess[] = [];
   const destroy = async () => {
-    await Promise.all(
-      children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once("exit", () => resolve());
-            child.kill("SIGKILL");
-          }),
-      ),
-    );
-    process.removeListener("exit", killAll);
+    await Promise.all(nodes.map((node) => node.stop("SIGKILL")));
     await rm(dir, { recursive: true, force: true });
   };
+  const server = await findRedisServer();
+  if (!server) throw new Error("redis-server is not installed");
 
   try {
     // A client port and a cluster-bus port per node, all distinct (port + 10000 may be taken).
-    const taken = new Set<number>();
-    const pick = async () => {
-      for (;;) {
-        const port = await freePort();
-        if (!taken.has(port)) {
-          taken.add(port);
-          return port;
-        }
-      }
-    };
-    const ports: number[] = [];
-    for (let i = 0; i < masters; i++) {
-      const [port, busPort] = [await pick(), await pick()];
-      ports.push(port);
+    const all = await freePorts(masters * 2);
+    const ports = all.slice(0, masters);
+    for (const [i, port] of ports.entries()) {
       // biome-ignore format: one flag and its value per line reads best
-      children.push(spawn(REDIS_SERVER, [
+      nodes.push(startProcess({ name: `redis-server ${port}`, command: server, args: [
         "--port", String(port),
-        "--cluster-port", String(busPort),
+        "--cluster-port", String(all[masters + i]),
         "--bind", "127.0.0.1",
         "--cluster-enabled", "yes",
         "--cluster-config-file", path.join(dir, `nodes-${port}.conf`),
@@ -78,7 +53,7 @@ async function startPrivateCluster(masters = 3): Promise<PrivateCluster> {
         "--save", "",
         "--appendonly", "no",
         "--dir", dir,
-      ], { stdio: "ignore" }));
+      ], output: "ignore" }));
     }
     for (const port of ports) {
       const probe = new Redis({ port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => 50 });

@@ -3,22 +3,22 @@
 // with nothing oversold, nothing confirmed forgotten, and one outcome per ticket.
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { type LocalRedis, startLocalRedis } from "../../src/devstack/index.js";
 import { transition } from "../../src/events/events.service.js";
 import type { ServerToClientEvents } from "../../src/realtime/events.js";
 import { keys } from "../../src/redis/keys.js";
 import { eventually, liveEvent, startTestStack, type TestStack } from "../support/app.js";
 import { expectInvariants, fireJoins, waitForAllFinal } from "../support/invariants.js";
 import { type OwnDatabase, ownDatabase } from "../support/own-database.js";
-import { type PrivateRedis, startPrivateRedis } from "../support/private-redis.js";
 
-let redis: PrivateRedis;
+let redis: LocalRedis;
 let database: OwnDatabase;
 let stack: TestStack;
 
 beforeAll(async () => {
   // A database of its own: the rebuild brings back every event with a sale that Redis lacks.
   database = await ownDatabase("redis_loss");
-  redis = await startPrivateRedis();
+  redis = await startLocalRedis();
   stack = await startTestStack({
     workerPools: 2,
     concurrency: 8,

@@ -3,7 +3,7 @@
 // database holds from other tests.
 import { inject } from "vitest";
 import { createDatabaseIfMissing, dropDatabase } from "../../src/db/databases.js";
-import { runPrisma } from "../global-setup.js";
+import { migrate } from "../../src/devstack/index.js";
 
 export interface OwnDatabase {
   url: string;
@@ -14,6 +14,6 @@ export async function ownDatabase(name: string): Promise<OwnDatabase> {
   const url = inject("databaseUrl").replace(/\/[^/]*$/, `/dropqueue_${name}_${process.pid}`);
   await dropDatabase(url);
   await createDatabaseIfMissing(url);
-  await runPrisma(["migrate", "deploy"], url);
+  await migrate(url);
   return { url, drop: () => dropDatabase(url) };
 }

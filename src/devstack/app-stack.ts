@@ -1,13 +1,13 @@
-// Starts a dropqueue stack as real processes (API and worker processes, as `npm run api`
-// and `npm run worker` do) for the surge tool, the benchmarks and the multi-process
-// tests, and stops it again leaving nothing behind.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+// A dropqueue stack as real processes (API and worker processes, as `npm run api` and
+// `npm run worker` run them) for the surge tool, the benchmarks and the multi-process tests,
+// on a Redis and a PostgreSQL given to it; stopped again leaving nothing behind.
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { freePort, waitReady } from "./ports.js";
+import { type LocalProcess, startProcess } from "./processes.js";
+import { ROOT } from "./root.js";
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 
 export interface StackOptions {
@@ -21,6 +21,8 @@ export interface StackOptions {
   /** Node flags for the processes of one role (e.g. --cpu-prof, not allowed in NODE_OPTIONS on Node 20). */
   nodeArgs?: Partial<Record<"api" | "worker", string[]>>;
   logLevel?: string;
+  /** How long the API processes may take to answer /readyz (tsx compiles on start: slow on a busy machine). */
+  readyTimeoutMs?: number;
 }
 
 export interface Stack {
@@ -33,28 +35,6 @@ export interface Stack {
   /** Starts one more worker process (e.g. to replace a killed one). */
   addWorker(): ChildProcess;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-/** Applies the migrations to a database (idempotent, offline). */
-export function migrate(databaseUrl: string): void {
-  const result = spawnSync(path.join(ROOT, "node_modules/.bin/prisma"), ["migrate", "deploy"], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl },
-    encoding: "utf8",
-  });
-  if (result.status !== 0)
-    throw new Error(`prisma migrate deploy failed:\n${result.stdout}\n${result.stderr}`);
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -75,17 +55,23 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     WORKER_CONCURRENCY: String(opts.workerConcurrency ?? 16),
     ...opts.env,
   };
+  const started: LocalProcess[] = [];
   const processes: Stack["processes"] = [];
   const spawnRole = (role: "api" | "worker", extra: Record<string, string> = {}) => {
     const entry = role === "api" ? "src/server.ts" : "workers/purchase.worker.ts";
-    const child = spawn(TSX, [...(opts.nodeArgs?.[role] ?? []), entry], {
+    const proc = startProcess({
+      name: role,
+      command: TSX,
+      args: [...(opts.nodeArgs?.[role] ?? []), entry],
       cwd: ROOT,
       env: { ...env, ...extra },
       // Logs go to stderr: stdout stays the tool's own (a table, or surge's --json line).
-      stdio: ["ignore", process.stderr, process.stderr],
+      output: "stderr",
+      graceMs: 15_000,
     });
-    processes.push({ role, child });
-    return child;
+    started.push(proc);
+    processes.push({ role, child: proc.child });
+    return proc.child;
   };
 
   const apiUrls: string[] = [];
@@ -96,11 +82,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   }
   for (let i = 0; i < (opts.workers ?? 1); i++) spawnRole("worker");
 
+  // SIGTERM (a drain), then SIGKILL if one has not exited in time.
   const stop = async () => {
-    await Promise.all(processes.map(({ child }) => stopChild(child)));
+    await Promise.all(started.map((p) => p.stop()));
   };
   try {
-    await Promise.all(apiUrls.map((url) => waitReady(url, 30_000)));
+    await Promise.all(apiUrls.map((url) => waitReady(url, opts.readyTimeoutMs ?? 60_000)));
   } catch (err) {
     await stop();
     throw err;
@@ -115,31 +102,4 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     addWorker: () => spawnRole("worker"),
     stop,
   };
-}
-
-export async function waitReady(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`${url}/readyz`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not become ready in ${timeoutMs} ms`);
-}
-
-/** SIGTERM (a drain), then SIGKILL if it has not exited in time. */
-export function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
 }

@@ -1,0 +1,54 @@
+// The outside contract both pages rely on (shared API.md): the HTTP paths, the Socket.IO
+// namespaces and event names, and the status names. One place, so a renamed route or event
+// is one edit here rather than a hunt through the views.
+
+const seg = (value) => encodeURIComponent(value ?? "");
+
+/** HTTP paths of the API, as the pages call them. */
+export const paths = {
+  event: (eventId) => `/api/events/${seg(eventId)}`,
+  tickets: (eventId) => `/api/events/${seg(eventId)}/tickets`,
+  ticket: (ticketId) => `/api/tickets/${seg(ticketId)}`,
+  adminEvents: "/api/admin/events",
+  /** Any admin path answers 401 to a wrong token before it looks the id up. */
+  adminTokenCheck: "/api/admin/events/_token-check",
+  adminEvent: (eventId) => `/api/admin/events/${seg(eventId)}`,
+  /** start, pause, resume, stop */
+  adminAction: (eventId, action) => `/api/admin/events/${seg(eventId)}/${action}`,
+  adminStats: (eventId) => `/api/admin/events/${seg(eventId)}/stats`,
+  adminOrders: (eventId, query) => `/api/admin/events/${seg(eventId)}/orders?${query}`,
+  adminLedger: (eventId, query) => `/api/admin/events/${seg(eventId)}/ledger?${query}`,
+  adminStock: (eventId, sku) => `/api/admin/events/${seg(eventId)}/products/${seg(sku)}/stock`,
+  adminReconcile: (eventId) => `/api/admin/events/${seg(eventId)}/reconcile`,
+  /** The BullMQ dashboard takes the token once in its URL, then keeps a cookie. */
+  queuesDashboard: (token) => `/admin/queues?token=${seg(token)}`,
+  /** The shopper's page of an event. */
+  shopPage: (eventId) => `/?event=${seg(eventId)}`,
+};
+
+/** Socket.IO namespaces and the events the pages listen to. */
+export const live = {
+  shopperNamespace: "/",
+  adminNamespace: "/admin",
+  position: "queue:position",
+  result: "ticket:result",
+  stats: "event:stats",
+};
+
+export const EVENT_STATUSES = ["DRAFT", "SCHEDULED", "LIVE", "PAUSED", "ENDED"];
+/** A shopper may join in these. */
+export const JOINABLE = new Set(["SCHEDULED", "LIVE", "PAUSED"]);
+/** A sale runs in these: figures stream, stock moves. */
+export const RUNNING = new Set(["LIVE", "PAUSED"]);
+/** A ticket in one of these has its outcome. */
+export const FINAL_TICKET = new Set(["CONFIRMED", "REJECTED", "FAILED", "CANCELLED"]);
+/** Which statuses each admin action may start from (the API's TRANSITIONS). */
+export const ACTIONS_FROM = {
+  start: ["DRAFT", "SCHEDULED"],
+  pause: ["LIVE"],
+  resume: ["PAUSED"],
+  stop: ["DRAFT", "SCHEDULED", "LIVE", "PAUSED"],
+};
+
+export const EVENT_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+export const USER_ID_RE = /^[A-Za-z0-9._:@-]{1,64}$/;
