@@ -51,7 +51,11 @@ export const ticketView = z
     quantity: z.number().int(),
     status: z.enum(TICKET_STATUSES),
     position: z.number().int().optional().describe("While QUEUED: tickets ahead, plus one"),
-    etaSeconds: z.number().int().optional(),
+    etaSeconds: z
+      .number()
+      .nonnegative()
+      .optional()
+      .describe("Estimated seconds until the outcome (one decimal)"),
     reason: z.enum(TICKET_REASONS).optional(),
     orderId: z.string().optional(),
   })
