@@ -20,13 +20,16 @@ export interface CuttableProxy {
   /** Destroys every open connection and refuses new ones until `restore`. */
   cut(): void;
   restore(): void;
+  /** Delays every command on its way to Redis by `ms` (a slow link; order kept). */
+  delay(ms: number): void;
   close(): Promise<void>;
 }
 
-/** A TCP proxy to 127.0.0.1:`targetPort` on a free port. */
+/** A TCP proxy to 127.0.0.1:`targetPort` on a free port: it can cut or slow its connections. */
 export async function startCuttableProxy(targetPort: number): Promise<CuttableProxy> {
   const open = new Set<net.Socket>();
   let refusing = false;
+  let delayMs = 0;
   const server = net.createServer((client) => {
     if (refusing) {
       client.destroy();
@@ -43,8 +46,12 @@ export async function startCuttableProxy(targetPort: number): Promise<CuttablePr
         open.delete(a);
         b.destroy();
       });
-      a.pipe(b);
     }
+    upstream.pipe(client);
+    client.on("data", (chunk) => {
+      if (delayMs === 0) upstream.write(chunk);
+      else setTimeout(() => upstream.write(chunk), delayMs);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as net.AddressInfo).port;
@@ -58,6 +65,9 @@ export async function startCuttableProxy(targetPort: number): Promise<CuttablePr
     cut,
     restore() {
       refusing = false;
+    },
+    delay(ms: number) {
+      delayMs = ms;
     },
     async close() {
       cut();
