@@ -21,6 +21,8 @@ export interface StackOptions {
   /** Node flags for the processes of one role (e.g. --cpu-prof, not allowed in NODE_OPTIONS on Node 20). */
   nodeArgs?: Partial<Record<"api" | "worker", string[]>>;
   logLevel?: string;
+  /** How long each API process may take to answer /readyz (default 30 s; a busy machine needs more). */
+  readyTimeoutMs?: number;
 }
 
 export interface Stack {
@@ -100,7 +102,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     await Promise.all(processes.map(({ child }) => stopChild(child)));
   };
   try {
-    await Promise.all(apiUrls.map((url) => waitReady(url, 30_000)));
+    await Promise.all(apiUrls.map((url) => waitReady(url, opts.readyTimeoutMs ?? 30_000)));
   } catch (err) {
     await stop();
     throw err;
