@@ -8,7 +8,7 @@ import type { Deps } from "../../src/deps.js";
 import { cancelOrder } from "../../src/purchase/cancel.service.js";
 import { SimulatedPayment } from "../../src/purchase/payment.js";
 import { processPurchase } from "../../src/purchase/processor.js";
-import { reconcileEvent } from "../../src/purchase/reconciler.js";
+import { reconcileEvent } from "../../src/recovery/reconcile.js";
 import { liveEvent, startTestStack, type TestStack } from "../support/app.js";
 import {
   allTicketsFinal,

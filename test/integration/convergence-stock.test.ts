@@ -2,7 +2,7 @@
 // adjust and the commit of a stock adjustment leaves) is repaired by the reconciler, and
 // nothing beyond PostgreSQL's total can be sold.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { reconcileEvent } from "../../src/purchase/reconciler.js";
+import { reconcileEvent } from "../../src/recovery/reconcile.js";
 import { keys } from "../../src/redis/keys.js";
 import { liveEvent, startTestStack, type TestStack } from "../support/app.js";
 import { allTicketsFinal, confirmedOrders, join, stockOf } from "../support/convergence.js";

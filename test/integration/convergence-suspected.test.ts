@@ -13,10 +13,10 @@ import type { Deps } from "../../src/deps.js";
 import type { CreateEventInput } from "../../src/events/event.schemas.js";
 import { createEventInput } from "../../src/events/event.schemas.js";
 import { createEvent } from "../../src/events/events.service.js";
-import { runMaintenance } from "../../src/purchase/maintenance.js";
 import { SimulatedPayment } from "../../src/purchase/payment.js";
 import { failPurchase, processPurchase } from "../../src/purchase/processor.js";
-import { reconcileEvent } from "../../src/purchase/reconciler.js";
+import { runMaintenance } from "../../src/recovery/maintenance.js";
+import { reconcileEvent } from "../../src/recovery/reconcile.js";
 import { keys } from "../../src/redis/keys.js";
 import { liveEvent, startTestStack, type TestStack } from "../support/app.js";
 import {

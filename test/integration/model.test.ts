@@ -15,10 +15,10 @@ import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Deps } from "../../src/deps.js";
 import { adjustStock } from "../../src/events/stock.service.js";
-import { runMaintenance } from "../../src/purchase/maintenance.js";
 import { SimulatedPayment } from "../../src/purchase/payment.js";
-import { reconcileEvent } from "../../src/purchase/reconciler.js";
 import { PurchaseWorkerPool } from "../../src/purchase/worker-pool.js";
+import { runMaintenance } from "../../src/recovery/maintenance.js";
+import { reconcileEvent } from "../../src/recovery/reconcile.js";
 import { keys } from "../../src/redis/keys.js";
 import { liveEvent, startTestStack, type TestStack } from "../support/app.js";
 import {
@@ -26,7 +26,6 @@ import {
   type CuttableProxy,
   call,
   depsThrough,
-  join,
   sleep,
   startCuttableProxy,
 } from "../support/convergence.js";

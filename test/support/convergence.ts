@@ -9,7 +9,7 @@ import { freePort } from "../../bench/lib/stack.js";
 import type { Deps } from "../../src/deps.js";
 import { readStock, type StockCounters } from "../../src/events/event-state.js";
 import { PurchaseQueues } from "../../src/purchase/jobs.js";
-import { runMaintenance } from "../../src/purchase/maintenance.js";
+import { runMaintenance } from "../../src/recovery/maintenance.js";
 import { createRedis } from "../../src/redis/client.js";
 import { keys } from "../../src/redis/keys.js";
 import { ADMIN_TOKEN } from "./app.js";
