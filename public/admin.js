@@ -274,8 +274,7 @@ function startApp() {
   ui.tokenInput.removeAttribute("aria-invalid");
   ui.app.hidden = false;
   ui.nav.hidden = false;
-  // The dashboard takes the token once in its URL, then keeps a cookie (see queues-dashboard.ts).
-  ui.queuesLink.href = `/admin/queues?token=${encodeURIComponent(readToken())}`;
+  // The dashboard has its own sign-in form (the token never travels in a URL): the plain link.
 
   state.live = connectAdmin(readToken(), {
     onStats: (stats) => applyStats(stats),

@@ -124,6 +124,12 @@ const envSchema = z
       .default("postgresql://postgres@127.0.0.1:5432/dropqueue")
       .describe("PostgreSQL, the durable truth."),
     ADMIN_TOKEN: z.string().optional().describe("Bearer token of the admin API; required in production."),
+    METRICS_TOKEN: z
+      .string()
+      .optional()
+      .describe(
+        "Bearer token Prometheus sends to GET /metrics (at least 12 characters); the admin token when unset.",
+      ),
     TOKEN_SECRET: z
       .string()
       .optional()
@@ -155,6 +161,12 @@ const envSchema = z
     RATE_LIMIT_PER_SECOND: optionalNumber(z.number().int().min(0)).describe(
       "Join requests per second one client (IP) may make; other /api requests may be 5 times as many (0 turns both limits off).",
     ),
+    ADMIN_FAILURES_PER_MINUTE: optionalNumber(z.number().int().min(1)).describe(
+      "Failed admin authentications (admin API, dashboard sign-in, /admin socket, /metrics) one client may make per minute before it is refused for the rest of it.",
+    ),
+    SOCKETS_PER_CLIENT: optionalNumber(z.number().int().min(0)).describe(
+      "Socket.IO connections one client (an IPv4 address, an IPv6 /64) may hold open on one API process (0: no limit).",
+    ),
     SOLD_OUT_END_AFTER_SECONDS: optionalNumber(z.number().int().min(0)).describe(
       "A live event with every product sold out and nobody waiting ends by itself after this many seconds (0: never).",
     ),
@@ -184,6 +196,9 @@ const envSchema = z
     }
     if (env.ADMIN_TOKEN !== undefined && env.ADMIN_TOKEN.length < 12) {
       ctx.addIssue({ code: "custom", path: ["ADMIN_TOKEN"], message: "must be at least 12 characters" });
+    }
+    if (env.METRICS_TOKEN !== undefined && env.METRICS_TOKEN.length < 12) {
+      ctx.addIssue({ code: "custom", path: ["METRICS_TOKEN"], message: "must be at least 12 characters" });
     }
     if (env.TOKEN_SECRET !== undefined && env.TOKEN_SECRET.length < 32) {
       ctx.addIssue({ code: "custom", path: ["TOKEN_SECRET"], message: "must be at least 32 characters" });
@@ -216,6 +231,8 @@ export interface Config {
   redisClusterNodes: RedisNode[];
   databaseUrl: string;
   adminToken: string;
+  /** Bearer token of GET /metrics (METRICS_TOKEN, or the admin token). */
+  metricsToken: string;
   tokenSecret: string;
   ticketTokenTtlSeconds: number;
   worker: {
@@ -229,7 +246,12 @@ export interface Config {
   lifecycle: { soldOutEndAfterSeconds: number };
   logLevel: string;
   /** Who may call from other origins, and which proxies tell the client's address (src/http/security.ts). */
-  security: { corsOrigins: string[]; trustProxy: false | number | string[] };
+  security: {
+    corsOrigins: string[];
+    trustProxy: false | number | string[];
+    socketsPerClient: number;
+    adminFailuresPerMinute: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -245,13 +267,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   // Outside production a missing secret is made up per process start: fine for a demo or
   // a test, wrong for several processes that must accept each other's tokens.
   const devSecret = () => `dev-${crypto.randomUUID()}-${crypto.randomUUID()}`;
+  const adminToken = e.ADMIN_TOKEN ?? devSecret();
   return {
     env: e.NODE_ENV,
     http: { port: e.PORT ?? 3000, host: e.HOST, drainDelayMs: e.DRAIN_DELAY_MS ?? 0 },
     redisUrl: e.REDIS_URL,
     redisClusterNodes: (e.REDIS_CLUSTER_NODES ?? "").split(",").flatMap((node) => parseNode(node) ?? []),
     databaseUrl: e.DATABASE_URL,
-    adminToken: e.ADMIN_TOKEN ?? devSecret(),
+    adminToken,
+    metricsToken: e.METRICS_TOKEN ?? adminToken,
     tokenSecret: e.TOKEN_SECRET ?? devSecret(),
     ticketTokenTtlSeconds: e.TICKET_TOKEN_TTL_SECONDS ?? 6 * 3600,
     worker: {
@@ -268,7 +292,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     lifecycle: { soldOutEndAfterSeconds: e.SOLD_OUT_END_AFTER_SECONDS ?? 30 },
     logLevel: e.LOG_LEVEL,
-    security: { corsOrigins: e.CORS_ORIGINS, trustProxy: e.TRUST_PROXY },
+    security: {
+      corsOrigins: e.CORS_ORIGINS,
+      trustProxy: e.TRUST_PROXY,
+      socketsPerClient: e.SOCKETS_PER_CLIENT ?? 200,
+      adminFailuresPerMinute: e.ADMIN_FAILURES_PER_MINUTE ?? 10,
+    },
   };
 }
 

@@ -1,7 +1,16 @@
-// The admin token check: `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time.
+// The admin token check: `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time,
+// and the guard every admin entry point shares (the admin API, the dashboard sign-in, the
+// /admin socket handshake): a client (src/http/client-key.ts) that fails to authenticate
+// ADMIN_FAILURES_PER_MINUTE (default 10) times is refused for the rest of that minute, valid token or
+// not, so the token cannot be guessed at speed. Only failures count; a valid admin call
+// never spends the per-address budget shoppers share (see rate-limit.ts).
 import { timingSafeEqual } from "node:crypto";
 import type { RequestHandler } from "express";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import type { Deps } from "../deps.js";
 import { AppError } from "../errors.js";
+import { keys } from "../redis/keys.js";
+import { clientKey } from "./client-key.js";
 
 /** Constant-time comparison of two secrets. */
 export function sameSecret(given: string, expected: string): boolean {
@@ -14,6 +23,80 @@ export const bearer = (header: string | undefined) =>
   // The scheme is case-insensitive (RFC 9110).
   header && /^bearer /i.test(header) ? header.slice(7) : undefined;
 
+/** The admin guard of one Redis: failed authentications per client, shared by every API process. */
+export class AdminGuard {
+  readonly #failures: RateLimiterRedis;
+
+  constructor(
+    private readonly deps: Pick<Deps, "redis" | "config">,
+    failuresPerMinute = deps.config.security.adminFailuresPerMinute,
+  ) {
+    this.#failures = new RateLimiterRedis({
+      storeClient: deps.redis,
+      keyPrefix: keys.rateLimit("admin-failed"),
+      points: failuresPerMinute,
+      duration: 60,
+      insuranceLimiter: new RateLimiterMemory({ points: failuresPerMinute, duration: 60 }),
+    });
+  }
+
+  /** True for the admin token. */
+  isAdmin(token: string | undefined): boolean {
+    return token !== undefined && sameSecret(token, this.deps.config.adminToken);
+  }
+
+  /**
+   * Resolves when `valid` holds for a client that is not refused; otherwise counts a
+   * failure and throws 401 UNAUTHORIZED, or 429 RATE_LIMITED once the client has failed
+   * too often (then even a right token waits: a guesser learns nothing from it).
+   */
+  async authenticate(
+    client: string,
+    valid: boolean,
+    message = "A valid admin token is required",
+  ): Promise<void> {
+    const seen = await this.#failures.get(client).catch(() => null);
+    if (seen && seen.consumedPoints >= this.#failures.points) throw tooManyFailures(seen);
+    if (valid) return;
+    const after = await this.#failures.penalty(client, 1).catch((reason: unknown) => reason);
+    if (after instanceof RateLimiterRes && after.consumedPoints > this.#failures.points)
+      throw tooManyFailures(after);
+    throw new AppError({ code: "UNAUTHORIZED", message });
+  }
+}
+
+function tooManyFailures(res: RateLimiterRes): AppError {
+  return new AppError({
+    code: "RATE_LIMITED",
+    message: "Too many failed admin sign-ins from this address, wait a minute",
+    retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
+  });
+}
+
+const guards = new WeakMap<object, AdminGuard>();
+/** The guard of a process's Redis (one per client connection, so its limiter is built once). */
+export function adminGuard(deps: Pick<Deps, "redis" | "config">): AdminGuard {
+  let guard = guards.get(deps.redis);
+  if (!guard) {
+    guard = new AdminGuard(deps);
+    guards.set(deps.redis, guard);
+  }
+  return guard;
+}
+
+/**
+ * The admin API's gate, mounted in front of /api/admin: a valid Bearer admin token, with
+ * failures rate-limited per client.
+ */
+export function adminGate(deps: Pick<Deps, "redis" | "config">): RequestHandler {
+  const guard = adminGuard(deps);
+  return async (req, _res, next) => {
+    await guard.authenticate(clientKey(req), guard.isAdmin(bearer(req.get("authorization"))));
+    next();
+  };
+}
+
+/** The plain token check the admin routers carry themselves (adminGate runs before them). */
 export function requireAdmin(adminToken: string): RequestHandler {
   return (req, _res, next) => {
     const token = bearer(req.get("authorization"));

@@ -12,10 +12,12 @@ import express, {
 import type { Deps } from "../deps.js";
 import type { TicketTokens } from "../waiting-room/tokens.js";
 import { adminRoutes } from "./admin.routes.js";
+import { adminGate } from "./admin-auth.js";
 import { adminStockRoutes } from "./admin-stock.routes.js";
 import { docsRoutes } from "./docs.js";
 import { errorMiddleware, notFoundRoute } from "./errors.middleware.js";
 import type { Metrics } from "./metrics.js";
+import { metricsRoutes } from "./metrics.routes.js";
 import { opsRoutes } from "./ops.routes.js";
 import { DASHBOARD_PATH, queuesDashboard } from "./queues-dashboard.js";
 import { apiRateLimit } from "./rate-limit.js";
@@ -68,7 +70,9 @@ export function createApp({ deps, tokens, metrics }: AppOptions): Express {
     );
   // The shoppers' routes first: a surge's requests pass as few routers as they can.
   mount("/api", shopperRoutes(deps, tokens));
-  mount("/", opsRoutes(deps, metrics));
+  mount("/", opsRoutes(deps));
+  mount("/", metricsRoutes(deps, metrics));
+  app.use("/api/admin", adminGate(deps));
   mount("/api/admin", adminRoutes(deps));
   mount("/api/admin", adminStockRoutes(deps));
   mount("/", docsRoutes());

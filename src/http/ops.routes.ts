@@ -1,9 +1,8 @@
-// Operations: liveness, readiness (Redis and PostgreSQL answer), Prometheus metrics.
+// Operations: liveness, readiness (Redis and PostgreSQL answer); metrics in metrics.routes.ts.
 import { Router } from "express";
 import type { Deps } from "../deps.js";
-import type { Metrics } from "./metrics.js";
 
-export function opsRoutes(deps: Deps, metrics: Metrics): Router {
+export function opsRoutes(deps: Deps): Router {
   const router = Router();
   router.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
@@ -22,9 +21,6 @@ export function opsRoutes(deps: Deps, metrics: Metrics): Router {
     res
       .status(checks.redis && checks.postgres ? 200 : 503)
       .json({ status: checks.redis && checks.postgres ? "ready" : "unavailable", checks });
-  });
-  router.get("/metrics", async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   return router;
 }

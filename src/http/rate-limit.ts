@@ -1,25 +1,50 @@
 // Per-client request limits: joins at RATE_LIMIT_PER_SECOND, the rest of /api at a looser
-// multiple of it. Clients are told apart by IP (behind a load balancer, set TRUST_PROXY so
-// that is the shopper's address, not the balancer's), and counted in Redis, so the limit holds
-// across any number of API processes. Over the limit: 429 RATE_LIMITED with Retry-After.
+// multiple of it. Clients are told apart by clientKey (client-key.ts: the IP, an IPv6 /64;
+// behind a load balancer, set TRUST_PROXY so that is the shopper's address, not the
+// balancer's), and counted in Redis, so the limit holds across any number of API processes.
+// Over the limit: 429 RATE_LIMITED with Retry-After. Requests carrying the admin token have
+// a budget of their own (ADMIN_REQUESTS_PER_SECOND), so a surge from the admin's address
+// does not lock the admin out; failed admin sign-ins are counted in admin-auth.ts.
 import type { RequestHandler } from "express";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { Deps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { keys } from "../redis/keys.js";
+import { adminGuard, bearer } from "./admin-auth.js";
+import { clientKey } from "./client-key.js";
 
 /** Other /api requests (reading an event, polling a ticket) may be this many times as frequent. */
 export const API_LIMIT_FACTOR = 5;
+
+/** Requests per second all holders of the admin token share (the admin page, scripts, k6). */
+export const ADMIN_REQUESTS_PER_SECOND = 1000;
 
 /** At most RATE_LIMIT_PER_SECOND joins per second per client. */
 export const joinRateLimit = (deps: Deps): RequestHandler =>
   rateLimit(deps, "join", deps.config.defaults.rateLimitPerSecond);
 
 /** A looser limit on every /api request. */
-export const apiRateLimit = (deps: Deps): RequestHandler =>
-  rateLimit(deps, "api", deps.config.defaults.rateLimitPerSecond * API_LIMIT_FACTOR);
+export function apiRateLimit(deps: Deps): RequestHandler {
+  const perSecond = deps.config.defaults.rateLimitPerSecond;
+  const shoppers = rateLimit(deps, "api", perSecond * API_LIMIT_FACTOR);
+  const admins = rateLimit(deps, "admin", ADMIN_REQUESTS_PER_SECOND, () => "admin");
+  if (perSecond <= 0) return shoppers;
+  const guard = adminGuard(deps);
+  return (req, res, next) => {
+    const token = bearer(req.get("authorization"));
+    // Ticket tokens are long JWTs; only a token of the admin token's length is compared.
+    if (token !== undefined && token.length === deps.config.adminToken.length && guard.isAdmin(token))
+      return admins(req, res, next);
+    shoppers(req, res, next);
+  };
+}
 
-function rateLimit(deps: Deps, scope: string, perSecond: number): RequestHandler {
+function rateLimit(
+  deps: Deps,
+  scope: string,
+  perSecond: number,
+  keyOf: (req: Parameters<RequestHandler>[0]) => string = clientKey,
+): RequestHandler {
   if (perSecond <= 0) return (_req, _res, next) => next();
   const limiter = new RateLimiterRedis({
     storeClient: deps.redis,
@@ -30,7 +55,7 @@ function rateLimit(deps: Deps, scope: string, perSecond: number): RequestHandler
     insuranceLimiter: new RateLimiterMemory({ points: perSecond, duration: 1 }),
   });
   return (req, _res, next) => {
-    limiter.consume(req.ip ?? req.socket.remoteAddress ?? "unknown").then(
+    limiter.consume(keyOf(req)).then(
       () => next(),
       (reason: unknown) => {
         if (!(reason instanceof RateLimiterRes)) return next(reason);

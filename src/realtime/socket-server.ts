@@ -7,9 +7,12 @@ import type { Server as HttpServer } from "node:http";
 import type { Redis } from "ioredis";
 import { Server, type Socket } from "socket.io";
 import type { Deps } from "../deps.js";
+import type { AppError } from "../errors.js";
 import { getStats } from "../events/stats.service.js";
-import { sameSecret } from "../http/admin-auth.js";
+import { adminGuard } from "../http/admin-auth.js";
+import { clientKeyOfRequest } from "../http/client-key.js";
 import { socketServerOptions } from "../http/security.js";
+import { SocketConnectionLimit } from "../http/socket-limits.js";
 import { keys } from "../redis/keys.js";
 import { positionOf, readQueueState } from "../waiting-room/queue-state.js";
 import { FINAL_STATUSES, type TicketResult, type TicketStatus } from "../waiting-room/ticket.schemas.js";
@@ -37,12 +40,16 @@ export class Realtime {
     httpServer: HttpServer,
     private readonly opts: RealtimeOptions = {},
   ) {
+    const { socketsPerClient, trustProxy } = deps.config.security;
+    const perClient = new SocketConnectionLimit(socketsPerClient, trustProxy);
     this.io = new Server(httpServer, {
       path: "/socket.io",
       serveClient: true,
       transports: ["websocket", "polling"],
       ...socketServerOptions(deps.config.security),
+      allowRequest: perClient.allowRequest,
     });
+    perClient.watch(this.io);
     this.io.use((socket, next) => {
       const { ticketId, token } = (socket.handshake.auth ?? {}) as { ticketId?: unknown; token?: unknown };
       this.tokens
@@ -59,10 +66,18 @@ export class Realtime {
       this.#onShopper(socket).catch((err) => deps.log.error({ err }, "socket setup failed"));
     });
 
+    const guard = adminGuard(deps);
     this.io.of("/admin").use((socket, next) => {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-      if (typeof token === "string" && sameSecret(token, deps.config.adminToken)) return next();
-      next(Object.assign(new Error("A valid admin token is required"), { data: { code: "UNAUTHORIZED" } }));
+      guard
+        .authenticate(
+          clientKeyOfRequest(socket.request, trustProxy),
+          typeof token === "string" && guard.isAdmin(token),
+        )
+        .then(
+          () => next(),
+          (err: AppError) => next(Object.assign(new Error(err.message), { data: { code: err.code } })),
+        );
     });
 
     this.#subscriber = deps.redis.duplicate();
