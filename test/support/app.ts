@@ -18,7 +18,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
     NODE_ENV: "test",
     REDIS_URL: inject("redisUrl"),
-    DATABASE_URL: inject("databaseUrl"),
+    // The processes log in as the least-privilege role the migrations create, as in production.
+    DATABASE_URL: asAppRole(inject("databaseUrl")),
     ADMIN_TOKEN,
     TOKEN_SECRET: "test-token-secret-0123456789abcdef0123456789",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
@@ -29,6 +30,14 @@ export function testConfig(env: Record<string, string> = {}): Config {
     ADMIN_FAILURES_PER_MINUTE: "100000",
     ...env,
   });
+}
+
+/** The same database, logged in as dropqueue_app (trust auth here; a password elsewhere). */
+export function asAppRole(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  url.username = "dropqueue_app";
+  url.password = "";
+  return url.toString();
 }
 
 export interface TestStack {
