@@ -134,6 +134,27 @@ const envSchema = z
       .string()
       .optional()
       .describe("Secret that signs ticket tokens (at least 32 characters); required in production."),
+    SHOPPER_JWT_SECRET: z
+      .string()
+      .optional()
+      .describe(
+        "Shared secret (HS256, at least 32 characters) the shop's backend signs shopper identity assertions with.",
+      ),
+    SHOPPER_JWKS_URL: z
+      .string()
+      .url()
+      .optional()
+      .describe(
+        "The shop's JSON Web Key Set (RS256 / ES256 public keys) that verifies shopper identity assertions.",
+      ),
+    SHOPPER_JWT_ISSUER: z
+      .string()
+      .optional()
+      .describe("The `iss` every shopper identity assertion must carry."),
+    SHOPPER_JWT_AUDIENCE: z
+      .string()
+      .optional()
+      .describe("The `aud` every shopper identity assertion must carry (this API)."),
     TICKET_TOKEN_TTL_SECONDS: optionalNumber(z.number().int().positive()).describe(
       "How long a ticket token stays valid.",
     ),
@@ -197,6 +218,22 @@ const envSchema = z
     if (env.ADMIN_TOKEN !== undefined && env.ADMIN_TOKEN.length < 12) {
       ctx.addIssue({ code: "custom", path: ["ADMIN_TOKEN"], message: "must be at least 12 characters" });
     }
+    if (env.SHOPPER_JWT_SECRET !== undefined && env.SHOPPER_JWT_SECRET.length < 32) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SHOPPER_JWT_SECRET"],
+        message: "must be at least 32 characters",
+      });
+    }
+    if (env.SHOPPER_JWT_SECRET || env.SHOPPER_JWKS_URL) {
+      for (const name of ["SHOPPER_JWT_ISSUER", "SHOPPER_JWT_AUDIENCE"] as const)
+        if (!env[name])
+          ctx.addIssue({
+            code: "custom",
+            path: [name],
+            message: "required with SHOPPER_JWT_SECRET or SHOPPER_JWKS_URL",
+          });
+    }
     if (env.METRICS_TOKEN !== undefined && env.METRICS_TOKEN.length < 12) {
       ctx.addIssue({ code: "custom", path: ["METRICS_TOKEN"], message: "must be at least 12 characters" });
     }
@@ -234,6 +271,8 @@ export interface Config {
   /** Bearer token of GET /metrics (METRICS_TOKEN, or the admin token). */
   metricsToken: string;
   tokenSecret: string;
+  /** How shopper identity assertions are verified (null: no event can require them). */
+  identity: { secret?: string; jwksUrl?: string; issuer: string; audience: string } | null;
   ticketTokenTtlSeconds: number;
   worker: {
     concurrency: number;
@@ -277,6 +316,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     adminToken,
     metricsToken: e.METRICS_TOKEN ?? adminToken,
     tokenSecret: e.TOKEN_SECRET ?? devSecret(),
+    identity:
+      e.SHOPPER_JWT_SECRET || e.SHOPPER_JWKS_URL
+        ? {
+            ...(e.SHOPPER_JWT_SECRET ? { secret: e.SHOPPER_JWT_SECRET } : {}),
+            ...(e.SHOPPER_JWKS_URL ? { jwksUrl: e.SHOPPER_JWKS_URL } : {}),
+            issuer: e.SHOPPER_JWT_ISSUER ?? "",
+            audience: e.SHOPPER_JWT_AUDIENCE ?? "",
+          }
+        : null,
     ticketTokenTtlSeconds: e.TICKET_TOKEN_TTL_SECONDS ?? 6 * 3600,
     worker: {
       concurrency: e.WORKER_CONCURRENCY ?? 32,

@@ -14,6 +14,7 @@ import type { TicketTokens } from "../waiting-room/tokens.js";
 import { adminRoutes } from "./admin.routes.js";
 import { adminGate } from "./admin-auth.js";
 import { adminStockRoutes } from "./admin-stock.routes.js";
+import { admissionAdminRoutes, challengeRoutes } from "./admission.routes.js";
 import { docsRoutes } from "./docs.js";
 import { errorMiddleware, notFoundRoute } from "./errors.middleware.js";
 import type { Metrics } from "./metrics.js";
@@ -70,11 +71,13 @@ export function createApp({ deps, tokens, metrics }: AppOptions): Express {
     );
   // The shoppers' routes first: a surge's requests pass as few routers as they can.
   mount("/api", shopperRoutes(deps, tokens));
+  mount("/api", challengeRoutes(deps));
   mount("/", opsRoutes(deps));
   mount("/", metricsRoutes(deps, metrics));
   app.use("/api/admin", adminGate(deps));
   mount("/api/admin", adminRoutes(deps));
   mount("/api/admin", adminStockRoutes(deps));
+  mount("/api/admin", admissionAdminRoutes(deps));
   mount("/", docsRoutes());
   app.use(DASHBOARD_PATH, queuesDashboard(deps));
   app.use(express.static(PUBLIC_DIR, { extensions: ["html"] }));

@@ -1,13 +1,13 @@
 // Shopper API: the event as a shopper sees it, joining, reading a ticket.
 import { Router } from "express";
 import { z } from "zod";
+import { admissionOf, joinBody } from "../admission/admission.js";
 import type { Deps } from "../deps.js";
 import { notFound } from "../errors.js";
 import { EVENT_ID } from "../events/event.schemas.js";
 import { getEvent } from "../events/events.service.js";
 import { cancelOrder } from "../purchase/cancel.service.js";
 import { joinQueue, readTicket } from "../waiting-room/join.service.js";
-import { joinInput } from "../waiting-room/ticket.schemas.js";
 import type { TicketTokens } from "../waiting-room/tokens.js";
 import { bearer } from "./admin-auth.js";
 import { joinRateLimit } from "./rate-limit.js";
@@ -19,6 +19,7 @@ const ticketParams = z.object({ ticketId: z.string().regex(/^[A-Za-z0-9_-]{1,64}
 
 export function shopperRoutes(deps: Deps, tokens: TicketTokens): Router {
   const router = Router();
+  const admission = admissionOf(deps);
 
   router.get("/events/:eventId", async (req, res) => {
     const { eventId } = parseInput(eventParams, req.params, "params");
@@ -42,7 +43,7 @@ export function shopperRoutes(deps: Deps, tokens: TicketTokens): Router {
 
   router.post("/events/:eventId/tickets", joinRateLimit(deps), async (req, res) => {
     const { eventId } = parseInput(eventParams, req.params, "params");
-    const input = parseInput(joinInput, req.body, "body");
+    const input = await admission.admit(eventId, parseInput(joinBody, req.body, "body"));
     const { created, ticket } = await joinQueue(deps, tokens, eventId, input);
     res.status(created ? 202 : 200).json(ticket);
   });

@@ -4,6 +4,9 @@
 // sign-ins throttled on every entry point; limits keyed on the IPv6 /64 and socket
 // connections per client capped; the admin's own budget during a surge.
 import { randomInt } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { io as connect } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, liveEvent, startTestStack, type TestStack } from "../support/app.js";
@@ -11,8 +14,32 @@ import { ADMIN_TOKEN, liveEvent, startTestStack, type TestStack } from "../suppo
 const PER_SECOND = 5;
 const SOCKETS = 3;
 
+const SHOP_SECRET = "the-shop-backend-shares-this-secret-0123456789";
+const ISSUER = "https://shop.example";
+const AUDIENCE = "dropqueue";
+
 let stack: TestStack;
+let jwksServer: Server;
+let rsaKey: CryptoKey;
+let ecKey: CryptoKey;
 beforeAll(async () => {
+  // The shop's public keys, served as a JWKS as the shop would.
+  const rsa = await generateKeyPair("RS256");
+  const ec = await generateKeyPair("ES256");
+  rsaKey = rsa.privateKey;
+  ecKey = ec.privateKey;
+  const jwks = {
+    keys: [
+      { ...(await exportJWK(rsa.publicKey)), kid: "rsa-1", alg: "RS256", use: "sig" },
+      { ...(await exportJWK(ec.publicKey)), kid: "ec-1", alg: "ES256", use: "sig" },
+    ],
+  };
+  jwksServer = createServer((_req, res) => {
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify(jwks));
+  });
+  await new Promise<void>((resolve) => jwksServer.listen(0, "127.0.0.1", resolve));
+  const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`;
   // The test client is a proxy on loopback: its X-Forwarded-For names the client.
   stack = await startTestStack({
     workerPools: 1,
@@ -21,11 +48,16 @@ beforeAll(async () => {
       TRUST_PROXY: "loopback",
       SOCKETS_PER_CLIENT: String(SOCKETS),
       ADMIN_FAILURES_PER_MINUTE: "10",
+      SHOPPER_JWT_SECRET: SHOP_SECRET,
+      SHOPPER_JWKS_URL: jwksUrl,
+      SHOPPER_JWT_ISSUER: ISSUER,
+      SHOPPER_JWT_AUDIENCE: AUDIENCE,
     },
   });
 });
 afterAll(async () => {
-  await stack.close();
+  await stack?.close();
+  await new Promise((resolve) => jwksServer?.close(resolve));
 });
 
 const ipv4 = () => `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
@@ -277,5 +309,106 @@ describe("9. the admin has a budget of its own", () => {
       Array.from({ length: 10 }, () => call("GET", "/api/admin/events", { client, token: ADMIN_TOKEN })),
     );
     expect(admin.map((r) => r.status)).toEqual(Array(10).fill(200));
+  });
+});
+
+/** An identity assertion as the shop's backend would sign it. */
+async function assertion(
+  sub: string,
+  opts: { alg?: "HS256" | "RS256" | "ES256"; iss?: string; aud?: string; exp?: string | number } = {},
+) {
+  const alg = opts.alg ?? "HS256";
+  const jwt = new SignJWT({})
+    .setProtectedHeader({ alg, ...(alg === "HS256" ? {} : { kid: alg === "RS256" ? "rsa-1" : "ec-1" }) })
+    .setSubject(sub)
+    .setIssuer(opts.iss ?? ISSUER)
+    .setAudience(opts.aud ?? AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(opts.exp ?? "2m");
+  return jwt.sign(alg === "HS256" ? new TextEncoder().encode(SHOP_SECRET) : alg === "RS256" ? rsaKey : ecKey);
+}
+
+const admin = (method: string, path: string, body?: unknown) =>
+  call(method, path, { token: ADMIN_TOKEN, body });
+
+describe("5. shopper identity the shop vouches for", () => {
+  it("takes the user id from a verified assertion, never the body, when the event requires it", async () => {
+    const created = await admin("POST", "/api/admin/events", {
+      name: "Members only",
+      requireIdentity: true,
+      products: [product],
+    });
+    expect(created.status).toBe(201);
+    const eventId = (created.body as unknown as { id: string }).id;
+    expect((await admin("POST", `/api/admin/events/${eventId}/start`)).status).toBe(200);
+    const join = (body: Record<string, unknown>) =>
+      call("POST", `/api/events/${eventId}/tickets`, { body: { sku: "A", ...body } });
+
+    // Alice joins with her assertion.
+    const alice = await join({ identity: await assertion("alice") });
+    expect(alice.status).toBe(202);
+    const ticket = alice.body as unknown as { ticketId: string };
+    const row = await stack.deps.prisma.ticket.findUniqueOrThrow({ where: { id: ticket.ticketId } });
+    expect(row.userId).toBe("alice");
+
+    // Whoever posts Alice's id without her assertion gets nothing of hers.
+    for (const body of [
+      { userId: "alice" },
+      { userId: "alice", identity: await assertion("mallory") },
+      { userId: "alice", identity: "not.a.jwt" },
+    ]) {
+      const res = await join(body);
+      if (res.status === 200 || res.status === 202)
+        expect((res.body as unknown as { ticketId: string }).ticketId).not.toBe(ticket.ticketId);
+      else expect(res.status).toBe(401);
+    }
+    expect((await join({ userId: "alice" })).status).toBe(401);
+
+    // Issuer, audience, expiry and algorithm are checked; RS256 and ES256 through the JWKS.
+    const refused = [
+      await assertion("bob", { iss: "https://evil.example" }),
+      await assertion("bob", { aud: "someone-else" }),
+      await assertion("bob", { exp: Math.floor(Date.now() / 1000) - 60 }),
+      (await assertion("bob")).replace(/.$/, "A"),
+    ];
+    for (const identity of refused) expect((await join({ identity })).status, identity).toBe(401);
+    expect((await join({ identity: await assertion("rsa-user", { alg: "RS256" }) })).status).toBe(202);
+    expect((await join({ identity: await assertion("ec-user", { alg: "ES256" }) })).status).toBe(202);
+
+    // An event without the setting behaves as before: the body's userId.
+    const open = await liveEvent(stack.deps, { products: [product] });
+    expect(
+      (await call("POST", `/api/events/${open.id}/tickets`, { body: { userId: "anyone", sku: "A" } })).status,
+    ).toBe(202);
+  });
+});
+
+describe("7. proof-of-work", () => {
+  it("asks a solved, fresh, unused puzzle of the event's difficulty before a join", async () => {
+    const { solvePuzzle } = await import("../../src/admission/pow.js");
+    const created = await admin("POST", "/api/admin/events", { name: "Bot-proof", products: [product] });
+    const eventId = (created.body as unknown as { id: string }).id;
+    await admin("POST", `/api/admin/events/${eventId}/start`);
+    expect((await admin("PUT", `/api/admin/events/${eventId}/admission`, { powDifficulty: 12 })).status).toBe(
+      200,
+    );
+    const join = (userId: string, pow?: unknown) =>
+      call("POST", `/api/events/${eventId}/tickets`, { body: { userId, sku: "A", ...(pow ? { pow } : {}) } });
+
+    expect((await join("no-pow")).status).toBe(400);
+    const puzzle = await call("GET", `/api/events/${eventId}/challenge`);
+    expect(puzzle.status).toBe(200);
+    const { challenge, difficulty } = puzzle.body as unknown as { challenge: string; difficulty: number };
+    expect(difficulty).toBe(12);
+    expect((await join("wrong-nonce", { challenge, nonce: "zzzz" })).status).toBe(400);
+    const nonce = solvePuzzle(challenge, difficulty);
+    expect((await join("solver", { challenge, nonce })).status).toBe(202);
+    // One join per puzzle.
+    const replay = await join("replayer", { challenge, nonce });
+    expect(replay.status).toBe(400);
+    expect(JSON.stringify(replay.body)).toMatch(/spent/);
+    // A forged puzzle (easier, or another event's) is refused.
+    const easier = challenge.replace(/^([^.]+)\.12\./, "$1.1.");
+    expect((await join("forger", { challenge: easier, nonce: solvePuzzle(easier, 1) })).status).toBe(400);
   });
 });
