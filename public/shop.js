@@ -18,6 +18,7 @@ import {
   prequeueNote,
   waitingHeadline,
 } from "./shop/messages.js";
+import { proofOfWork } from "./shop/pow.js";
 
 const EVENT_POLL_MS = 3000;
 const EVENT_POLL_MAX_MS = 15_000; // backoff ceiling while the shop can't be reached
@@ -469,7 +470,8 @@ async function join(sku, { autoRetried = false, networkTries = 0 } = {}) {
   try {
     const { data } = await api(`/api/events/${encodeURIComponent(state.eventId)}/tickets`, {
       method: "POST",
-      body: { userId, sku, quantity },
+      // An event may ask a solved proof-of-work puzzle with the join (shop/pow.js).
+      body: { userId, sku, quantity, ...(await proofOfWork(state.eventId)) },
     });
     if (!data?.ticketId || !data?.token)
       throw new ApiError({ code: "INTERNAL", message: "Unexpected answer" });
