@@ -11,6 +11,7 @@ import { progress, progressDone } from "./lib/report.js";
 import { ROOT } from "./lib/stack.js";
 import { dbLock } from "./scenarios/db-lock.js";
 import { join } from "./scenarios/join.js";
+import { pow } from "./scenarios/pow.js";
 import { purchase } from "./scenarios/purchase.js";
 import { seed } from "./scenarios/seed.js";
 import { summary } from "./scenarios/summary.js";
@@ -19,7 +20,7 @@ import { waitingRoom } from "./scenarios/waiting-room.js";
 import { walls } from "./scenarios/walls.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: scenarios differ in their result types
-const SCENARIOS: Scenario<any>[] = [walls, join, purchase, dbLock, seed, waitingRoom];
+const SCENARIOS: Scenario<any>[] = [walls, join, purchase, dbLock, seed, waitingRoom, pow];
 const RESULTS = path.join(ROOT, "bench/results");
 const RUN_LIMIT_MS = 10 * 60_000;
 
