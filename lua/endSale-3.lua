@@ -1,7 +1,9 @@
 --[[
   Ends an event's sale: status ENDED, and every ticket still waiting (queued or in the
-  pre-queue) ends REJECTED / SALE_ENDED, published once. Reservations in flight are
-  left to finish (or fail and restore) on their own.
+  pre-queue) ends REJECTED / SALE_ENDED. Reservations in flight are left to finish (or
+  fail and restore) on their own. Idempotent: on an ended event it ends whoever is still
+  waiting (nobody, unless a rebuild put them back). Nothing is published here: the caller
+  records the outcomes in PostgreSQL, then tells the shoppers.
   It builds `waiting:<sku>`, `open:<sku>` and `ticket:<id>` keys from the event prefix
   (all in the event's hash slot), as src/redis/keys.ts names them.
 
@@ -12,9 +14,7 @@
 
     ARGV[1] event key prefix ("dq:{ev:<id>}:")
     ARGV[2] now (ms)
-    ARGV[3] outcomes channel
-    ARGV[4] event id
-    ARGV[5..] the event's skus
+    ARGV[3..] the event's skus
 
   Output:
     {ticketId, userId, sku, qty, seq, ...} the tickets that ended SALE_ENDED now (all of
@@ -34,8 +34,6 @@ local function endTicket(ticketId)
   local openKey = prefix .. "open:" .. t[3]
   if rcall("HGET", openKey, t[2]) == ticketId then rcall("HDEL", openKey, t[2]) end
   rcall("HSET", ticketKey, "status", "REJECTED", "reason", "SALE_ENDED", "decidedAt", now)
-  rcall("PUBLISH", ARGV[3], cjson.encode({eventId = ARGV[4], ticketId = ticketId,
-    status = "REJECTED", reason = "SALE_ENDED"}))
   ended[#ended + 1] = ticketId
   ended[#ended + 1] = t[2]
   ended[#ended + 1] = t[3]
@@ -43,7 +41,7 @@ local function endTicket(ticketId)
   ended[#ended + 1] = t[5]
 end
 
-for i = 5, #ARGV do
+for i = 3, #ARGV do
   local waitingKey = prefix .. "waiting:" .. ARGV[i]
   for _, ticketId in ipairs(rcall("ZRANGE", waitingKey, 0, -1)) do endTicket(ticketId) end
   rcall("DEL", waitingKey)

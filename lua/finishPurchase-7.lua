@@ -1,8 +1,11 @@
 --[[
-  Ends a purchase exactly once: CONFIRMED turns the reservation into a sale; FAILED gives
-  the reserved units back to the product (the restore), or, for a ticket that never got
-  its reservation, takes it out of the line. Keyed by the ticket's status, so a second
-  call, or a late success racing a restore, changes nothing.
+  Ends a purchase exactly once, the way PostgreSQL decided it: CONFIRMED turns the
+  reservation into a sale; FAILED gives the reserved units back to the product (the
+  restore), or, for a ticket that never got its reservation, takes it out of the line.
+  Keyed by the ticket's status: the caller names the status it decided from, and a
+  ticket that has moved on since (a second call, a late success racing a restore, a
+  reservation made meanwhile by another delivery) is left as it is.
+  Nothing is published here: the caller tells the shopper once PostgreSQL holds the outcome.
 
   Input:
     KEYS[1] product stock hash
@@ -18,27 +21,26 @@
     ARGV[3] reason ("" when confirmed)
     ARGV[4] order id ("" when there is none)
     ARGV[5] now (ms)
-    ARGV[6] outcomes channel
-    ARGV[7] event id
+    ARGV[6] the status the outcome was decided from: PROCESSING, or QUEUED (FAILED only:
+            a ticket that never reserved, taken out of the line)
 
   Output:
     {1}          done now
-    {0, status}  the ticket was already finished (or CONFIRMED asked of a waiting one): nothing changed
+    {0, status}  the ticket is not in the status named: nothing changed
     -9 NO_TICKET
 ]]
 local rcall = redis.call
-local ticketId, outcome, reason, orderId = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local ticketId, outcome, reason, orderId, from = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[6]
 
 local t = rcall("HMGET", KEYS[5], "status", "user", "qty")
 if not t[1] then return -9 end
+if t[1] ~= from or (from == "QUEUED" and outcome ~= "FAILED") then return {0, t[1]} end
 local qty = tonumber(t[3])
-if t[1] == "QUEUED" and outcome == "FAILED" then
+if from == "QUEUED" then
   rcall("ZREM", KEYS[6], ticketId)
   rcall("HINCRBY", KEYS[4], "waiting", -1)
   rcall("HINCRBY", KEYS[4], "served", 1)
   rcall("HINCRBY", KEYS[4], "failed:" .. reason, 1)
-elseif t[1] ~= "PROCESSING" then
-  return {0, t[1]}
 elseif outcome == "CONFIRMED" then
   rcall("HINCRBY", KEYS[1], "reserved", -qty)
   rcall("HINCRBY", KEYS[1], "sold", qty)
@@ -57,9 +59,4 @@ rcall("HDEL", KEYS[7], ticketId)
 rcall("HSET", KEYS[5], "status", outcome, "decidedAt", ARGV[5])
 if reason ~= "" then rcall("HSET", KEYS[5], "reason", reason) end
 if orderId ~= "" then rcall("HSET", KEYS[5], "orderId", orderId) end
-
-local message = {eventId = ARGV[7], ticketId = ticketId, status = outcome}
-if reason ~= "" then message.reason = reason end
-if orderId ~= "" then message.orderId = orderId end
-rcall("PUBLISH", ARGV[6], cjson.encode(message))
 return {1}

@@ -17,8 +17,6 @@
 
     ARGV[1] ticket id
     ARGV[2] now (ms)
-    ARGV[3] (unused, kept for the call's shape) outcomes channel
-    ARGV[4] event id
 
   Output:
     {1, qty, userId, sku, priceCents, paymentFailureRate, epoch}  reserved now

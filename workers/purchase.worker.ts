@@ -5,9 +5,9 @@
 import { closeDeps, createDeps, onShutdown } from "../src/bootstrap.js";
 import { loadConfigOrExit } from "../src/config.js";
 import { LifecycleWorker } from "../src/events/scheduler.js";
-import { MaintenanceWorker } from "../src/purchase/maintenance.js";
 import { SimulatedPayment } from "../src/purchase/payment.js";
 import { PurchaseWorkerPool } from "../src/purchase/worker-pool.js";
+import { MaintenanceWorker } from "../src/recovery/maintenance.js";
 
 const config = loadConfigOrExit();
 const deps = createDeps(config, { name: "worker", dbPoolSize: Math.min(20, config.worker.concurrency) });

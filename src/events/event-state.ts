@@ -25,19 +25,26 @@ export interface StockCounters {
 export async function writeNewEventState(redis: Redis, event: EventStateInput): Promise<void> {
   const tx = redis.multi();
   tx.hset(keys.meta(event.id), metaFields(event));
-  for (const p of event.products) {
-    tx.hset(keys.stock(event.id, p.sku), {
-      total: p.total,
-      remaining: p.total,
-      reserved: 0,
-      sold: 0,
-      limit: p.perUserLimit ?? event.perUserLimit,
-      price: p.priceCents,
-    });
-  }
+  for (const p of event.products) tx.hset(keys.stock(event.id, p.sku), stockFields(p, event.perUserLimit, 0));
   await tx.exec();
   // Outside the MULTI: the set of events is not in the event's hash slot (Redis Cluster).
   await redis.sadd(keys.activeEvents(), event.id);
+}
+
+/** A product's stock hash with `sold` units sold and nothing in flight. */
+export function stockFields(
+  p: { total: number; perUserLimit: number | null; priceCents: number },
+  eventLimit: number,
+  sold: number,
+): Record<string, number> {
+  return {
+    total: p.total,
+    remaining: Math.max(0, p.total - sold),
+    reserved: 0,
+    sold,
+    limit: p.perUserLimit ?? eventLimit,
+    price: p.priceCents,
+  };
 }
 
 export function metaFields(event: EventStateInput): Record<string, string | number> {
@@ -52,10 +59,6 @@ export function metaFields(event: EventStateInput): Record<string, string | numb
     // waiting shoppers' tickets; purchases reserved under an older epoch may not commit.
     epoch: event.stateEpoch,
   };
-}
-
-export async function setEventStatus(redis: Redis, eventId: string, status: string): Promise<void> {
-  await redis.hset(keys.meta(eventId), "status", status);
 }
 
 /** Live counters of each product, in the order asked; null where Redis has none. */

@@ -1,15 +1,16 @@
 // The admin side of a sale event: create it with its products and stock, read it with
-// live counters, and move it through its lifecycle. PostgreSQL is written first (the
-// durable truth), then Redis (what the Lua steps read).
-import { randomBytes, randomInt } from "node:crypto";
+// live counters, and move it through its lifecycle. PostgreSQL holds the intent and is
+// written first, in one statement; Redis is then brought in line by idempotent steps
+// (projection.ts, src/recovery/rebuild.ts), which the background loop repeats until they hold.
+import { randomBytes } from "node:crypto";
 import type { Prisma } from "@prisma/client";
 import type { Deps } from "../deps.js";
-import { AppError, luaError, notFound } from "../errors.js";
-import { keys } from "../redis/keys.js";
-import { endSale as endSaleStep, startSale } from "../redis/steps.js";
+import { AppError, notFound } from "../errors.js";
+import { rebuildEventState } from "../recovery/rebuild.js";
 import type { CreateEventInput, EventStatus, EventView, ProductView } from "./event.schemas.js";
-import { readStock, setEventStatus, writeNewEventState } from "./event-state.js";
+import { readStock } from "./event-state.js";
 import { scheduleLifecycle } from "./lifecycle-jobs.js";
+import { projectStatus } from "./projection.js";
 
 export type LifecycleAction = "start" | "pause" | "resume" | "stop";
 
@@ -30,44 +31,45 @@ export async function createEvent(deps: Deps, input: CreateEventInput): Promise<
   const id = newEventId();
   const startsAt = input.startsAt ? new Date(input.startsAt) : null;
   const status: EventStatus = startsAt && startsAt.getTime() > Date.now() ? "SCHEDULED" : "DRAFT";
-  const row = await deps.prisma.$transaction(async (tx) => {
-    const event = await tx.event.create({
-      data: {
-        id,
-        name: input.name,
-        status,
-        startsAt,
-        endsAt: input.endsAt ? new Date(input.endsAt) : null,
-        admissionRate: input.admissionRate ?? deps.config.defaults.admissionRate,
-        perUserLimit: input.perUserLimit ?? 1,
-        paymentFailureRate: input.paymentFailureRate ?? 0,
-        waitingCapacity: input.waitingCapacity ?? null,
-        requireIdentity: input.requireIdentity ?? false,
-        powDifficulty: input.powDifficulty ?? 0,
-        products: {
-          create: input.products.map((p) => ({
-            sku: p.sku,
-            name: p.name,
-            priceCents: p.priceCents,
-            total: p.stock,
-            perUserLimit: p.perUserLimit ?? null,
-          })),
-        },
+  // One statement: the event, its products and their INITIAL ledger rows.
+  const row = await deps.prisma.event.create({
+    data: {
+      id,
+      name: input.name,
+      status,
+      startsAt,
+      endsAt: input.endsAt ? new Date(input.endsAt) : null,
+      admissionRate: input.admissionRate ?? deps.config.defaults.admissionRate,
+      perUserLimit: input.perUserLimit ?? 1,
+      paymentFailureRate: input.paymentFailureRate ?? 0,
+      waitingCapacity: input.waitingCapacity ?? null,
+      requireIdentity: input.requireIdentity ?? false,
+      powDifficulty: input.powDifficulty ?? 0,
+      products: {
+        create: input.products.map((p) => ({
+          sku: p.sku,
+          name: p.name,
+          priceCents: p.priceCents,
+          total: p.stock,
+          perUserLimit: p.perUserLimit ?? null,
+        })),
       },
-      include: eventWithProducts,
-    });
-    await tx.ledgerEntry.createMany({
-      data: input.products.map((p) => ({
-        eventId: id,
-        sku: p.sku,
-        reason: "INITIAL" as const,
-        quantity: p.stock,
-        reference: "create",
-      })),
-    });
-    return event;
+      ledger: {
+        create: input.products.map((p) => ({
+          sku: p.sku,
+          reason: "INITIAL" as const,
+          quantity: p.stock,
+          reference: "create",
+        })),
+      },
+    },
+    include: eventWithProducts,
   });
-  await writeNewEventState(deps.redis, stateOf(deps, row));
+  // Its Redis state is built the way a lost one is rebuilt: from PostgreSQL, only where none
+  // exists, so a rebuild racing this one (a join that found no state) cannot be overwritten.
+  await rebuildEventState(deps, id).catch((err) =>
+    deps.log.warn({ err, eventId: id }, "could not build the event's Redis state yet; the loop will"),
+  );
   await scheduleLifecycle(deps, row);
   deps.log.info({ eventId: id, status, products: input.products.length }, "event created");
   return toView(deps, row);
@@ -91,114 +93,65 @@ export async function loadEventRow(deps: Deps, eventId: string): Promise<EventRo
   return row;
 }
 
-/** Moves an event along its lifecycle, or answers INVALID_STATE. */
+/**
+ * Moves an event along its lifecycle, or answers INVALID_STATE. Repeating an action that
+ * already took effect answers the event as it is, and completes the Redis side if it had not.
+ */
 export async function transition(deps: Deps, eventId: string, action: LifecycleAction): Promise<EventView> {
+  return (await applyTransition(deps, eventId, action)).event;
+}
+
+/** transition(), also telling whether this call moved the event (false: it had moved already). */
+export async function applyTransition(
+  deps: Deps,
+  eventId: string,
+  action: LifecycleAction,
+): Promise<{ event: EventView; changed: boolean }> {
   const { from, to } = TRANSITIONS[action];
-  const now = new Date();
-  const changed = await deps.prisma.$transaction(async (tx) => {
-    const { count } = await tx.event.updateMany({
-      where: { id: eventId, status: { in: from } },
-      data: { status: to },
-    });
-    if (count === 0) return false;
-    if (to === "LIVE") {
-      // The first time it goes LIVE fixes the stock ceiling (see the stock rules).
-      await tx.event.updateMany({ where: { id: eventId, firstLiveAt: null }, data: { firstLiveAt: now } });
-      await tx.$executeRaw`UPDATE "Product" SET "liveTotal" = "total" WHERE "eventId" = ${eventId} AND "liveTotal" IS NULL`;
-    }
-    return true;
-  });
-  if (!changed) {
-    const row = await loadEventRow(deps, eventId);
+  const changed = await recordTransition(deps, eventId, from, to);
+  const row = await loadEventRow(deps, eventId);
+  if (!changed && row.status !== to) {
     throw new AppError({
       code: "INVALID_STATE",
       message: `Cannot ${action} an event that is ${row.status}`,
       details: { status: row.status, action, allowedFrom: from },
     });
   }
-
-  const queue = deps.queues.get(eventId);
-  switch (action) {
-    case "start":
-      await openSale(deps, eventId);
-      await queue.resume();
-      break;
-    case "pause":
-      await setEventStatus(deps.redis, eventId, "PAUSED");
-      await queue.pause();
-      break;
-    case "resume":
-      await setEventStatus(deps.redis, eventId, "LIVE");
-      await queue.resume();
-      break;
-    case "stop":
-      await endSale(deps, eventId);
-      break;
-  }
-  deps.log.info({ eventId, action, status: to }, "event transition");
-  return getEvent(deps, eventId);
-}
-
-/** LIVE in Redis, with the pre-queue shuffled into place and its tickets queued in that order. */
-async function openSale(deps: Deps, eventId: string): Promise<void> {
-  for (;;) {
-    const waiting = await deps.redis.llen(keys.prequeue(eventId));
-    // 48-bit integers from the OS's CSPRNG; a few spare for tickets joining meanwhile.
-    const randoms = Array.from({ length: waiting + 64 }, () => randomInt(0, 2 ** 48 - 1));
-    const reply = await startSale(deps.redis, eventId, randoms);
-    if (reply === -8) continue;
-    if (typeof reply === "number") throw luaError(reply, { eventId });
-    const placed = [];
-    for (let i = 0; i + 2 < reply.length; i += 3) {
-      placed.push({
-        eventId,
-        ticketId: String(reply[i]),
-        sku: String(reply[i + 1]),
-        seq: Number(reply[i + 2]),
-      });
-    }
-    await deps.tickets.recordPlaces(placed);
-    await deps.queues.addBulk(placed);
-    return;
-  }
-}
-
-async function endSale(deps: Deps, eventId: string): Promise<void> {
-  const skus = (await deps.redis.hget(keys.meta(eventId), "skus"))?.split(",") ?? [];
-  const reply = await endSaleStep(deps.redis, eventId, skus);
-  // Without Redis state (a rebuild will write ENDED from PostgreSQL) nothing is waiting here.
-  const ended = [];
-  for (let i = 0; typeof reply !== "number" && i + 4 < reply.length; i += 5) {
-    ended.push({
-      id: String(reply[i]),
-      eventId,
-      userId: String(reply[i + 1]),
-      sku: String(reply[i + 2]),
-      quantity: Number(reply[i + 3]),
-      seq: Number(reply[i + 4]),
+  if (changed) deps.log.info({ eventId, action, status: to }, "event transition");
+  try {
+    // What PostgreSQL holds now (another action may have followed this one).
+    await projectStatus(deps, eventId, row.status);
+  } catch (err) {
+    throw new AppError({
+      code: "SERVICE_UNAVAILABLE",
+      message: `The event is ${row.status}; the waiting room follows within seconds (or send the action again)`,
+      retryAfterSeconds: 1,
+      cause: err,
     });
   }
-  await deps.tickets.recordSaleEnded(ended);
-  // Their tickets are decided; the jobs left in the queue would only find that out.
-  await deps.queues.get(eventId).drain(true);
-  deps.log.info({ eventId, ended: ended.length }, "sale ended");
+  return { event: await toView(deps, row), changed };
+}
+
+/** The status, and on the first LIVE the stock ceiling, in one statement; false if not allowed. */
+async function recordTransition(deps: Deps, eventId: string, from: EventStatus[], to: EventStatus) {
+  const changed = await deps.prisma.$queryRaw<{ id: string }[]>`
+    WITH e AS (
+      UPDATE "Event"
+      SET status = ${to}::"EventStatus", "updatedAt" = now(),
+          "firstLiveAt" = CASE WHEN ${to} = 'LIVE' THEN COALESCE("firstLiveAt", now()) ELSE "firstLiveAt" END
+      WHERE id = ${eventId} AND status = ANY(${from}::"EventStatus"[])
+      RETURNING id
+    ), ceiling AS (
+      -- The first time it goes LIVE fixes the stock ceiling (see the stock rules).
+      UPDATE "Product" SET "liveTotal" = total
+      WHERE ${to} = 'LIVE' AND "liveTotal" IS NULL AND "eventId" IN (SELECT id FROM e)
+    )
+    SELECT id FROM e`;
+  return changed.length > 0;
 }
 
 function effectiveCapacity(deps: Deps, row: EventRow): number {
   return row.waitingCapacity ?? deps.config.defaults.waitingCapacity;
-}
-
-function stateOf(deps: Deps, row: EventRow) {
-  return {
-    id: row.id,
-    status: row.status,
-    admissionRate: row.admissionRate,
-    perUserLimit: row.perUserLimit,
-    paymentFailureRate: row.paymentFailureRate,
-    waitingCapacity: effectiveCapacity(deps, row),
-    stateEpoch: row.stateEpoch,
-    products: row.products,
-  };
 }
 
 async function confirmedUnits(deps: Deps, eventId: string): Promise<Map<string, number>> {
@@ -211,11 +164,9 @@ async function confirmedUnits(deps: Deps, eventId: string): Promise<Map<string, 
 }
 
 async function toView(deps: Deps, row: EventRow): Promise<EventView> {
-  const counters = await readStock(
-    deps.redis,
-    row.id,
-    row.products.map((p) => p.sku),
-  );
+  const skus = row.products.map((p) => p.sku);
+  // Redis away answers the durable figures rather than nothing: reads stay up.
+  const counters = await readStock(deps.redis, row.id, skus).catch(() => skus.map(() => null));
   // Without Redis state (lost, or not rebuilt yet) the durable figures: sold from the orders.
   const soldInPostgres = counters.some((c) => c === null) ? await confirmedUnits(deps, row.id) : new Map();
   const products: ProductView[] = row.products.map((p, i) => {

@@ -14,7 +14,7 @@ import { AppError } from "../errors.js";
 import { createBullConnection } from "../redis/client.js";
 import { keys } from "../redis/keys.js";
 import { readStock } from "./event-state.js";
-import { type LifecycleAction, transition } from "./events.service.js";
+import { applyTransition, type LifecycleAction } from "./events.service.js";
 import {
   addLifecycleJob,
   LIFECYCLE_QUEUE,
@@ -38,6 +38,7 @@ export interface LifecycleWorkerOptions {
 export class LifecycleWorker {
   readonly #connection: Redis;
   #worker: Worker | undefined;
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly deps: Deps,
@@ -48,12 +49,19 @@ export class LifecycleWorker {
   }
 
   async start(): Promise<void> {
-    // Every worker process upserts the same scheduler: one sweep per period in all.
-    await lifecycleQueue(this.deps).upsertJobScheduler(
-      SWEEP_SCHEDULER_ID,
-      { every: SWEEP_EVERY_MS },
-      { name: "sweep", data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } },
-    );
+    // Every worker process upserts the same scheduler: one sweep per period in all. Again
+    // every few periods, since the scheduler lives in Redis and a Redis loss takes it along.
+    const schedule = () =>
+      lifecycleQueue(this.deps).upsertJobScheduler(
+        SWEEP_SCHEDULER_ID,
+        { every: SWEEP_EVERY_MS },
+        { name: "sweep", data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } },
+      );
+    await schedule();
+    this.#timer = setInterval(() => {
+      schedule().catch((err) => this.deps.log.warn({ err }, "could not schedule the lifecycle sweep"));
+    }, SWEEP_EVERY_MS * 2);
+    this.#timer.unref();
     const worker = new Worker(LIFECYCLE_QUEUE, (job) => runLifecycleJob(this.deps, job), {
       ...lifecycleQueueOptions(this.#connection, this.deps.config.databaseUrl),
       concurrency: this.opts.concurrency ?? 4,
@@ -70,6 +78,7 @@ export class LifecycleWorker {
 
   /** Finishes the jobs in hand, then stops. */
   async close(): Promise<void> {
+    clearInterval(this.#timer);
     await this.#worker?.close();
     this.#connection.disconnect();
   }
@@ -190,7 +199,8 @@ export async function sweep(deps: Deps, now = new Date()): Promise<string> {
 /** Runs a transition for the schedule; one that is no longer allowed is an answer, not a fault. */
 async function apply(deps: Deps, eventId: string, action: LifecycleAction, why: string): Promise<string> {
   try {
-    await transition(deps, eventId, action);
+    const { event, changed } = await applyTransition(deps, eventId, action);
+    if (!changed) return `already ${event.status}`;
   } catch (err) {
     if (err instanceof AppError && (err.code === "INVALID_STATE" || err.code === "NOT_FOUND")) {
       deps.log.info({ eventId, action, why, skipped: err.message }, "scheduled transition not needed");

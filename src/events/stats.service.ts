@@ -24,6 +24,9 @@ export async function getStats(deps: Deps, eventId: string, skus?: string[]): Pr
     readStock(deps.redis, eventId, productSkus),
     readQueueState(deps.redis, eventId),
   ]);
+  // No Redis state (an archived sale, or one being rebuilt): PostgreSQL's figures.
+  if (Object.keys(raw).length === 0 && stock.every((s) => s === null))
+    return durableStats(deps, eventId, productSkus);
   const n = (field: string) => Number(raw[field] ?? 0);
   return {
     joins: n("joins"),
@@ -48,5 +51,46 @@ export async function getStats(deps: Deps, eventId: string, skus?: string[]): Pr
       reserved: stock[i]?.reserved ?? 0,
       sold: stock[i]?.sold ?? 0,
     })),
+  };
+}
+
+/** The same figures from the tickets and orders in PostgreSQL (nothing waits or is in flight). */
+async function durableStats(deps: Deps, eventId: string, skus: string[]): Promise<Stats> {
+  const [tickets, products, sold] = await Promise.all([
+    deps.prisma.ticket.groupBy({ by: ["status", "reason"], where: { eventId }, _count: { _all: true } }),
+    deps.prisma.product.findMany({ where: { eventId }, select: { sku: true, total: true } }),
+    deps.prisma.order.groupBy({
+      by: ["sku"],
+      where: { eventId, status: "CONFIRMED" },
+      _sum: { quantity: true },
+    }),
+  ]);
+  const count = (status: string, reason?: string) =>
+    tickets
+      .filter((t) => t.status === status && (reason === undefined || t.reason === reason))
+      .reduce((sum, t) => sum + t._count._all, 0);
+  const soldOf = new Map(sold.map((r) => [r.sku, r._sum.quantity ?? 0]));
+  const totalOf = new Map(products.map((p) => [p.sku, p.total]));
+  return {
+    joins: tickets.reduce((sum, t) => sum + t._count._all, 0),
+    waiting: count("PREQUEUE") + count("QUEUED"),
+    processing: count("PROCESSING"),
+    confirmed: count("CONFIRMED") + count("CANCELLED"),
+    rejected: {
+      SOLD_OUT: count("REJECTED", "SOLD_OUT"),
+      LIMIT_REACHED: count("REJECTED", "LIMIT_REACHED"),
+      SALE_ENDED: count("REJECTED", "SALE_ENDED"),
+    },
+    failed: {
+      PAYMENT_DECLINED: count("FAILED", "PAYMENT_DECLINED"),
+      PROCESSING_FAILED: count("FAILED", "PROCESSING_FAILED"),
+    },
+    cancelled: count("CANCELLED"),
+    admittedPerSecond: 0,
+    products: skus.map((sku) => {
+      const total = totalOf.get(sku) ?? 0;
+      const s = soldOf.get(sku) ?? 0;
+      return { sku, total, remaining: Math.max(0, total - s), reserved: 0, sold: s };
+    }),
   };
 }

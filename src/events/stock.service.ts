@@ -1,12 +1,18 @@
-// Stock adjustments of a product while its sale may be running (the stock rules of
-// shared API.md). Redis and PostgreSQL change together: the product's row is locked, the
-// Lua step checks and applies the rule against the live counters, then the row and an
-// ADJUST ledger entry are written in the same transaction. When PostgreSQL does not
-// commit, the Lua step is undone.
+// Stock adjustments of a product while its sale may be running (the stock rules of shared
+// API.md). PostgreSQL holds the total; Redis follows it under the product's row lock, by an
+// absolute step (applying it twice changes nothing). The order keeps Redis's total at or
+// below PostgreSQL's whenever they differ, so a crash at any point can leave units unsold
+// for a moment, never sell one PostgreSQL does not have:
+//  - lowering: Redis first (its step checks the floor against the live counters), then
+//    PostgreSQL in the same transaction; a commit that fails leaves Redis lower;
+//  - raising: PostgreSQL first; Redis follows once it is committed.
+// Either way syncTotal then sets Redis to PostgreSQL's committed total, as the reconciler
+// does on every pass.
 import type { Deps } from "../deps.js";
-import { AppError, LUA_CODES, luaError, notFound } from "../errors.js";
-import { keys } from "../redis/keys.js";
+import { AppError, notFound } from "../errors.js";
+import { setTotal } from "../redis/steps/stock-counters.js";
 import type { ProductView } from "./event.schemas.js";
+import { readStock, type StockCounters } from "./event-state.js";
 
 interface EventLockRow {
   status: string;
@@ -22,13 +28,6 @@ interface ProductLockRow {
   perUserLimit: number | null;
 }
 
-interface Applied {
-  delta: number;
-  remaining: number;
-  sold: number;
-  reserved: number;
-}
-
 /** Sets a product's total within the stock rules; answers the product with its live counters. */
 export async function adjustStock(
   deps: Deps,
@@ -37,16 +36,14 @@ export async function adjustStock(
   newTotal: number,
 ): Promise<ProductView> {
   const log = deps.log.child({ eventId, sku });
-  const stockKey = keys.stock(eventId, sku);
-  let applied: Applied | undefined;
-  try {
-    const view = await deps.prisma.$transaction(
+  const product = await deps.prisma
+    .$transaction(
       async (tx) => {
         // Event first, then product: the lifecycle transitions lock in the same order. The
         // share lock keeps the event from ending (or first going LIVE) under this change.
         const [event] = await tx.$queryRaw<EventLockRow[]>`
-          SELECT "status"::text AS "status", "firstLiveAt", "perUserLimit"
-          FROM "Event" WHERE "id" = ${eventId} FOR SHARE`;
+        SELECT "status"::text AS "status", "firstLiveAt", "perUserLimit"
+        FROM "Event" WHERE "id" = ${eventId} FOR SHARE`;
         if (!event) throw notFound("event", { eventId });
         if (event.status === "ENDED") {
           throw new AppError({
@@ -56,90 +53,116 @@ export async function adjustStock(
           });
         }
         // Serializes adjustments of one product across every API process.
-        const [product] = await tx.$queryRaw<ProductLockRow[]>`
-          SELECT "name", "priceCents", "total", "liveTotal", "perUserLimit"
-          FROM "Product" WHERE "eventId" = ${eventId} AND "sku" = ${sku} FOR UPDATE`;
-        if (!product) throw notFound("product", { eventId, sku });
+        const [row] = await tx.$queryRaw<ProductLockRow[]>`
+        SELECT "name", "priceCents", "total", "liveTotal", "perUserLimit"
+        FROM "Product" WHERE "eventId" = ${eventId} AND "sku" = ${sku} FOR UPDATE`;
+        if (!row) throw notFound("product", { eventId, sku });
 
         // Before the first LIVE there is no ceiling; afterwards the total of that moment.
-        const ceiling = event.firstLiveAt === null ? -1 : (product.liveTotal ?? product.total);
-        const reply = await deps.redis.adjustStock(stockKey, newTotal, ceiling);
-        if (typeof reply === "number") {
-          if (reply === LUA_CODES.NO_PRODUCT) {
-            throw new AppError({
-              code: "INVALID_STATE",
-              message: "The event has no live stock in Redis; reconcile it first",
-              details: { eventId, sku },
-            });
-          }
-          throw luaError(reply, { eventId, sku });
-        }
-        // Both answers share their tail: {code, delta | min, remaining | max, sold, reserved, total}.
-        const [code, x = 0, y = 0, sold = 0, reserved = 0, current = 0] = reply.map(Number);
-        if (code === LUA_CODES.STOCK_RULE) {
-          throw stockRule({ asked: newTotal, min: x, max: y, sold, reserved, current });
-        }
-        applied = { delta: x, remaining: y, sold, reserved };
-
-        await tx.product.update({ where: { eventId_sku: { eventId, sku } }, data: { total: newTotal } });
-        if (applied.delta !== 0) {
-          await tx.ledgerEntry.create({
-            data: { eventId, sku, reason: "ADJUST", quantity: applied.delta, reference: "admin" },
+        const ceiling = event.firstLiveAt === null ? null : (row.liveTotal ?? row.total);
+        if (ceiling !== null && newTotal > ceiling) {
+          const [live] = await readStock(deps.redis, eventId, [sku]);
+          throw stockRule({
+            asked: newTotal,
+            min: (live?.sold ?? 0) + (live?.reserved ?? 0),
+            max: ceiling,
+            live,
           });
         }
-        return {
-          sku,
-          name: product.name,
-          priceCents: product.priceCents,
-          perUserLimit: product.perUserLimit ?? event.perUserLimit,
-          total: newTotal,
-          remaining: applied.remaining,
-          reserved: applied.reserved,
-          sold: applied.sold,
-        } satisfies ProductView;
+        if (newTotal < row.total) {
+          const lowered = await setTotal(deps.redis, { eventId, sku }, newTotal, "check");
+          if (lowered.kind === "noProduct") {
+            throw new AppError({
+              code: "INVALID_STATE",
+              message: "The event has no live stock in Redis yet; try again in a moment",
+              details: { eventId, sku },
+              retryAfterSeconds: 1,
+            });
+          }
+          if (lowered.kind === "belowFloor")
+            throw stockRule({ asked: newTotal, min: lowered.floor, max: ceiling, live: lowered });
+        }
+        await tx.product.update({ where: { eventId_sku: { eventId, sku } }, data: { total: newTotal } });
+        if (newTotal !== row.total) {
+          await tx.ledgerEntry.create({
+            data: { eventId, sku, reason: "ADJUST", quantity: newTotal - row.total, reference: "admin" },
+          });
+        }
+        return { ...row, perUserLimit: row.perUserLimit ?? event.perUserLimit, delta: newTotal - row.total };
       },
       { maxWait: 5_000, timeout: 10_000 },
-    );
-    log.info({ total: newTotal, delta: applied?.delta }, "stock adjusted");
-    return view;
-  } catch (err) {
-    if (applied && applied.delta !== 0) await undo(deps, stockKey, applied.delta, log);
-    throw err;
-  }
+    )
+    .catch(async (err) => {
+      // A lowering applied in Redis and not committed: Redis back to PostgreSQL's total now if
+      // it can (the reconciler does it otherwise).
+      await syncTotal(deps, eventId, sku).catch(() => undefined);
+      throw err;
+    });
+  const { live } = await syncTotal(deps, eventId, sku);
+  log.info({ total: newTotal, delta: product.delta }, "stock adjusted");
+  // As this adjustment left it: live figures read in one step under the row lock (another
+  // adjustment may have followed, whose total is not this answer's).
+  const sold = live?.sold ?? 0;
+  const reserved = live?.reserved ?? 0;
+  return {
+    sku,
+    name: product.name,
+    priceCents: product.priceCents,
+    perUserLimit: product.perUserLimit,
+    total: newTotal,
+    remaining: live?.total === newTotal ? live.remaining : Math.max(0, newTotal - sold - reserved),
+    reserved,
+    sold,
+  };
+}
+
+/**
+ * Sets Redis's total of a product to PostgreSQL's committed one, holding the product's row
+ * lock so no adjustment interleaves; `synced` when Redis differed, `live` the counters after
+ * (one read, under the lock). Idempotent: the reconciler runs it on every pass.
+ */
+export async function syncTotal(
+  deps: Deps,
+  eventId: string,
+  sku: string,
+): Promise<{ synced: boolean; live: StockCounters | null }> {
+  return deps.prisma.$transaction(
+    async (tx) => {
+      const [row] = await tx.$queryRaw<{ total: number }[]>`
+        SELECT "total" FROM "Product" WHERE "eventId" = ${eventId} AND "sku" = ${sku} FOR SHARE`;
+      const [live] = await readStock(deps.redis, eventId, [sku]);
+      if (!row || !live || live.total === row.total) return { synced: false, live: live ?? null };
+      const set = await setTotal(deps.redis, { eventId, sku }, row.total, "sync");
+      if (set.kind === "short")
+        deps.log.error(
+          { eventId, sku, total: row.total, short: set.short },
+          "more units out than PostgreSQL's total",
+        );
+      else
+        deps.log.warn({ eventId, sku, from: live.total, to: row.total }, "set Redis's total to PostgreSQL's");
+      if (set.kind === "set") return { synced: true, live: set };
+      if (set.kind === "short") return { synced: true, live: { ...set, remaining: 0 } };
+      return { synced: false, live: null };
+    },
+    { maxWait: 5_000, timeout: 10_000 },
+  );
 }
 
 function stockRule(r: {
   asked: number;
   min: number;
-  max: number;
-  sold: number;
-  reserved: number;
-  current: number;
+  max: number | null;
+  live: { sold: number; reserved: number; total: number } | null | undefined;
 }): AppError {
-  const max = r.max < 0 ? null : r.max;
+  const sold = r.live?.sold ?? 0;
+  const reserved = r.live?.reserved ?? 0;
   const why =
     r.asked < r.min
-      ? `it cannot go below what is sold (${r.sold}) and reserved (${r.reserved})`
-      : `it cannot go above ${max}, the total when the sale first went live`;
+      ? `it cannot go below what is sold (${sold}) and reserved (${reserved})`
+      : `it cannot go above ${r.max}, the total when the sale first went live`;
   return new AppError({
     code: "STOCK_RULE",
     message: `A total of ${r.asked} breaks a stock rule: ${why}`,
-    details: { min: r.min, max, sold: r.sold, reserved: r.reserved, current: r.current },
+    details: { min: r.min, max: r.max, sold, reserved, current: r.live?.total ?? null },
   });
-}
-
-/**
- * Takes an applied change back out of Redis after PostgreSQL did not commit it. Units the
- * change freed may have been reserved meanwhile; they are not taken from their buyers, so
- * the total then stays above PostgreSQL's until the reconciler settles it.
- */
-async function undo(deps: Deps, stockKey: string, delta: number, log: Deps["log"]): Promise<void> {
-  try {
-    const reply = await deps.redis.adjustStock(stockKey, -delta, -1, "by");
-    const undone = Array.isArray(reply) ? Number(reply[1]) : Number.NaN;
-    if (undone === -delta) log.warn({ delta }, "stock adjustment not committed: undone in Redis");
-    else log.error({ delta, undone }, "stock adjustment only partly undone in Redis; reconcile the event");
-  } catch (err) {
-    log.error({ err, delta }, "could not undo a stock adjustment in Redis; reconcile the event");
-  }
 }

@@ -12,7 +12,7 @@ import {
   transition,
 } from "../events/events.service.js";
 import { getStats } from "../events/stats.service.js";
-import { reconcileEvent } from "../purchase/reconciler.js";
+import { reconcileEvent } from "../recovery/reconcile.js";
 import { requireAdmin } from "./admin-auth.js";
 import { parseInput } from "./validate.js";
 

@@ -1,9 +1,11 @@
-// Cancelling a confirmed order: PostgreSQL first (the order turns CANCELLED once, with
-// its CANCEL ledger row), then Redis (the units go back on sale, exactly once). Any
-// number of identical calls, at once or later, cancel once.
+// Cancelling a confirmed order. PostgreSQL holds the intent: one statement turns the order
+// CANCELLED once, with its CANCEL ledger row and its ticket. Redis follows by a step keyed by
+// the ticket's status (the units go back once); when that step is lost (Redis away, a crash),
+// the reconciler applies it, and its repair marks the ticket cancelled in the same atomic
+// step as the counters, so a later cancel step finds nothing left to give back.
 import type { Deps } from "../deps.js";
 import { AppError, notFound } from "../errors.js";
-import { keys } from "../redis/keys.js";
+import { cancelPurchase } from "../redis/steps/cancel-purchase.js";
 import type { TicketClaims } from "../waiting-room/tokens.js";
 import { type OrderView, toOrderView } from "./order-view.js";
 
@@ -18,36 +20,24 @@ export async function cancelOrder(deps: Deps, claims: TicketClaims, orderId: str
       details: { status: order.status },
     });
   }
-
-  if (order.status === "CONFIRMED") {
-    await deps.prisma.$transaction(async (tx) => {
-      const { count } = await tx.order.updateMany({
-        where: { id: orderId, status: "CONFIRMED" },
-        data: { status: "CANCELLED" },
-      });
-      if (count === 1) {
-        await tx.ledgerEntry.create({
-          data: {
-            eventId: order.eventId,
-            sku: order.sku,
-            reason: "CANCEL",
-            quantity: order.quantity,
-            reference: orderId,
-          },
-        });
-        await tx.ticket.updateMany({ where: { id: order.ticketId }, data: { status: "CANCELLED" } });
-      }
-    });
-  }
+  if (order.status === "CONFIRMED") await recordCancel(deps, orderId);
   // Also when it was CANCELLED already: a call whose Redis step was lost completes it here.
-  await deps.redis.cancelPurchase(
-    keys.stock(order.eventId, order.sku),
-    keys.held(order.eventId, order.sku),
-    keys.stats(order.eventId),
-    keys.ticket(order.eventId, order.ticketId),
-    Date.now(),
-  );
+  await cancelPurchase(deps.redis, order);
   deps.log.info({ eventId: order.eventId, ticketId: order.ticketId, orderId }, "order cancelled");
   const cancelled = await deps.prisma.order.findUniqueOrThrow({ where: { id: orderId } });
   return toOrderView(cancelled);
+}
+
+/** The order, its ledger row and its ticket, in one statement: once, however often it runs. */
+async function recordCancel(deps: Deps, orderId: string): Promise<void> {
+  await deps.prisma.$executeRaw`
+    WITH c AS (
+      UPDATE "Order" SET status = 'CANCELLED', "updatedAt" = now()
+      WHERE id = ${orderId} AND status = 'CONFIRMED'
+      RETURNING id, "eventId", sku, quantity, "ticketId"
+    ), ledger AS (
+      INSERT INTO "LedgerEntry" ("eventId", sku, reason, quantity, reference)
+      SELECT "eventId", sku, 'CANCEL', quantity, id FROM c
+    )
+    UPDATE "Ticket" AS t SET status = 'CANCELLED' FROM c WHERE t.id = c."ticketId"`;
 }

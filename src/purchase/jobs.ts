@@ -96,6 +96,14 @@ export class PurchaseQueues {
     }
   }
 
+  /** Lets go of an archived event's queue object (its keys are deleted by the caller). */
+  async forget(eventId: string): Promise<void> {
+    const queue = this.#queues.get(eventId);
+    this.#queues.delete(eventId);
+    this.#adds.delete(eventId);
+    await queue?.close();
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.#queues.values()].map((q) => q.close()));
     this.#queues.clear();

@@ -1,12 +1,16 @@
 // The purchase of one ticket: reserve (one Lua step) → pay → persist the order and its
-// ledger rows (one PostgreSQL transaction) → finish in Redis and publish the outcome.
+// ledger rows (one PostgreSQL statement) → finish in Redis → tell the shopper. The outcome
+// is published only once PostgreSQL holds it (src/realtime/outcomes.ts).
 // Every step is safe to run again: BullMQ delivers at least once, and a retry after a
 // crash or a transient fault must neither reserve, charge nor persist twice.
 import { randomBytes } from "node:crypto";
 import type { Deps } from "../deps.js";
-import { LUA_CODES, luaCodeName } from "../errors.js";
+import { outcomeOf, publishOutcomes } from "../realtime/outcomes.js";
 import { keys } from "../redis/keys.js";
-import { finishPurchase, reserveStock } from "../redis/steps.js";
+import { cancelPurchase } from "../redis/steps/cancel-purchase.js";
+import { finishPurchase } from "../redis/steps/finish-purchase.js";
+import { type Reservation, reserveStock } from "../redis/steps/reserve-stock.js";
+import { isFinalStatus } from "../waiting-room/ticket.schemas.js";
 import type { PurchasePayload } from "./jobs.js";
 import type { PlacedOrder } from "./order-store.js";
 import type { PaymentStep } from "./payment.js";
@@ -26,16 +30,6 @@ export class NotYet extends Error {
   ) {
     super(`not yet: ${why}`);
   }
-}
-
-interface Reservation {
-  qty: number;
-  userId: string;
-  sku: string;
-  priceCents: number;
-  paymentFailureRate: number;
-  /** Event.stateEpoch of the Redis state the reservation was made in. */
-  epoch: number;
 }
 
 /** The event's Redis state was rebuilt since this reservation: it died with the old state. */
@@ -103,8 +97,14 @@ export async function failPurchase(deps: Deps, job: PurchasePayload): Promise<Pu
     .exec()) as [[unknown, (string | null)[]], [unknown, string | null]];
   const [status, userId, qty] = t;
   if (status === "QUEUED") {
-    await finishPurchase(deps.redis, job, "FAILED", "PROCESSING_FAILED", "");
-    await recordRedisOutcome(deps, job, { publish: false });
+    // Out of the line, unless a delivery reserved for it meanwhile (that one decides it then).
+    const finished = await finishPurchase(deps.redis, job, {
+      outcome: "FAILED",
+      reason: "PROCESSING_FAILED",
+      from: "QUEUED",
+    });
+    if (finished.kind !== "finished") return { kind: "noop", why: "ticket moved on" };
+    await recordRedisOutcome(deps, job);
     return { kind: "failed", reason: "PROCESSING_FAILED" };
   }
   if (status !== "PROCESSING" || !userId) return { kind: "noop", why: `ticket is ${status ?? "gone"}` };
@@ -117,15 +117,30 @@ export async function failPurchase(deps: Deps, job: PurchasePayload): Promise<Pu
   return finishWithOrder(deps, job, order);
 }
 
-/** Ends the ticket in Redis the way its order in PostgreSQL did (that order stands). */
+/** Ends the ticket in Redis the way its order in PostgreSQL did (that order stands), then tells. */
 async function finishWithOrder(
   deps: Deps,
   job: PurchasePayload,
   order: PlacedOrder,
 ): Promise<PurchaseResult> {
-  const confirmed = order.status === "CONFIRMED";
-  await finishPurchase(deps.redis, job, confirmed ? "CONFIRMED" : "FAILED", order.reason ?? "", order.id);
-  if (confirmed) return { kind: "confirmed", orderId: order.id };
+  const ok = order.status !== "FAILED";
+  const outcome = ok ? "CONFIRMED" : "FAILED";
+  await finishPurchase(deps.redis, job, {
+    outcome,
+    reason: order.reason,
+    orderId: order.id,
+    from: "PROCESSING",
+  });
+  if (order.status === "CANCELLED") {
+    // Confirmed, then cancelled before Redis heard of the sale: the cancel's own step found
+    // nothing to give back then, so it is applied now (once: it is keyed by the ticket's status).
+    await cancelPurchase(deps.redis, job);
+    return { kind: "confirmed", orderId: order.id };
+  }
+  await publishOutcomes(deps.redis, [
+    outcomeOf({ ...job, status: outcome, reason: order.reason, orderId: order.id }),
+  ]);
+  if (ok) return { kind: "confirmed", orderId: order.id };
   const reason = order.reason === "PAYMENT_DECLINED" ? "PAYMENT_DECLINED" : "PROCESSING_FAILED";
   return { kind: "failed", reason, orderId: order.id };
 }
@@ -139,36 +154,19 @@ async function reserveInTurn(
   const started = Date.now();
   for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
     const reply = await reserveStock(deps.redis, job);
-    if (Array.isArray(reply)) {
-      if (Number(reply[0]) === 3) return { kind: "noop", why: "already decided" };
-      return {
-        qty: Number(reply[1]),
-        userId: String(reply[2]),
-        sku: String(reply[3]),
-        priceCents: Number(reply[4]),
-        paymentFailureRate: Number(reply[5] ?? 0),
-        epoch: Number(reply[6] ?? 0),
-      };
-    }
-    switch (reply) {
-      case LUA_CODES.WAIT:
+    switch (reply.kind) {
+      case "reserved":
+        return reply;
+      case "decided":
+        return { kind: "noop", why: "already decided" };
+      case "noTicket":
+        return { kind: "noop", why: "no such ticket" };
+      case "rejected":
+        return { kind: "rejected", reason: reply.reason };
+      case "notYet":
+        if (reply.why !== "WAIT") throw new NotYet(reply.why, 1000);
         if (Date.now() - started > waitBudgetMs) throw new NotYet("WAIT", 250);
         await sleep(pause);
-        continue;
-      case LUA_CODES.PAUSED:
-        throw new NotYet("PAUSED", 1000);
-      case LUA_CODES.NO_EVENT:
-        throw new NotYet("NO_EVENT", 1000);
-      case LUA_CODES.NO_TICKET:
-        return { kind: "noop", why: "no such ticket" };
-      case LUA_CODES.SOLD_OUT:
-        return { kind: "rejected", reason: "SOLD_OUT" };
-      case LUA_CODES.LIMIT_REACHED:
-        return { kind: "rejected", reason: "LIMIT_REACHED" };
-      case LUA_CODES.SALE_ENDED:
-        return { kind: "rejected", reason: "SALE_ENDED" };
-      default:
-        throw new Error(`reserveStock answered ${reply} (${luaCodeName(reply) ?? "unknown"})`);
     }
   }
 }
@@ -203,25 +201,18 @@ async function persistOrder(
   return result.order;
 }
 
-/** Copies a ticket's final outcome from Redis to its PostgreSQL row (idempotent). */
-export async function recordRedisOutcome(
-  deps: Deps,
-  job: PurchasePayload,
-  opts = { publish: true },
-): Promise<void> {
+/** Copies a ticket's final outcome from Redis to its PostgreSQL row (idempotent), then tells. */
+export async function recordRedisOutcome(deps: Deps, job: PurchasePayload): Promise<void> {
   const [status, reason, orderId] = await deps.redis.hmget(
     keys.ticket(job.eventId, job.ticketId),
     "status",
     "reason",
     "orderId",
   );
-  if (status !== "REJECTED" && status !== "FAILED" && status !== "CONFIRMED" && status !== "CANCELLED")
-    return;
+  if (!isFinalStatus(status)) return;
   await deps.tickets.recordOutcome({ ticketId: job.ticketId, status, reason, orderId });
-  if (!opts.publish) return;
-  // Told only once it is durable. Told again on a redelivery: each socket shows it once.
-  const result = { eventId: job.eventId, ticketId: job.ticketId, status, ...(reason ? { reason } : {}) };
-  await deps.redis.publish(keys.outcomesChannel(), JSON.stringify(orderId ? { ...result, orderId } : result));
+  // Told again on a redelivery: each socket shows it once.
+  await publishOutcomes(deps.redis, [outcomeOf({ ...job, status, reason, orderId })]);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

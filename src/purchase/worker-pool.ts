@@ -10,6 +10,9 @@ import { PURCHASE_QUEUE, purchasePayload, purchaseQueueOptions } from "./jobs.js
 import type { PaymentStep } from "./payment.js";
 import { failPurchase, NotYet, type PurchaseResult, processPurchase, UnknownEvent } from "./processor.js";
 
+/** An ended sale admits nobody: its jobs only settle what is left, as fast as they can. */
+const ENDED_RATE = 10_000;
+
 interface Running {
   worker: Worker;
   rate: number;
@@ -46,21 +49,26 @@ export class PurchaseWorkerPool {
     }, this.opts.syncEveryMs ?? 1000);
   }
 
-  /** Starts workers for events with a sale, restarts those whose rate changed, stops ended ones. */
+  /**
+   * Starts workers for the events Redis holds, restarts those whose rate changed, and stops
+   * those archived. An ENDED sale keeps its worker, without the admission limit, until it is
+   * archived: the purchases it still has in flight finish or are settled through it.
+   */
   async sync(): Promise<void> {
     if (this.#closed) return;
     const eventIds = await this.deps.redis.smembers(keys.activeEvents());
     const metas = await Promise.all(
       eventIds.map((id) => this.deps.redis.hmget(keys.meta(id), "status", "rate")),
     );
+    const present = new Set(eventIds);
+    for (const [eventId, running] of this.#running) {
+      if (!present.has(eventId)) await this.#stop(eventId, running);
+    }
     for (const [i, eventId] of eventIds.entries()) {
       const [status, rateText] = metas[i] ?? [];
       const running = this.#running.get(eventId);
-      const rate = Number(rateText);
-      if (!status || status === "ENDED") {
-        if (running) await this.#stop(eventId, running);
-        continue;
-      }
+      if (!status) continue; // being rebuilt: the worker it has keeps waiting for its jobs
+      const rate = status === "ENDED" ? ENDED_RATE : Number(rateText);
       if (running && running.rate === rate) continue;
       if (running) await this.#stop(eventId, running);
       this.#running.set(eventId, { worker: this.#startWorker(eventId, rate), rate });

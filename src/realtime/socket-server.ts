@@ -1,8 +1,8 @@
 // The realtime side of the API process. Shoppers connect with their ticket token and get
 // `queue:position` while they wait and `ticket:result` exactly once; admins get
 // `event:stats` each second. Workers are not Socket.IO servers: they publish outcomes on
-// a Redis channel (inside their Lua step), and every API process delivers them to its
-// own sockets, so it works with any number of API and worker processes.
+// a Redis channel once PostgreSQL holds them (outcomes.ts), and every API process delivers
+// them to its own sockets, so it works with any number of API and worker processes.
 import type { Server as HttpServer } from "node:http";
 import type { Redis } from "ioredis";
 import { Server, type Socket } from "socket.io";
@@ -15,9 +15,10 @@ import { socketServerOptions } from "../http/security.js";
 import { SocketConnectionLimit } from "../http/socket-limits.js";
 import { keys } from "../redis/keys.js";
 import { positionOf, readQueueState } from "../waiting-room/queue-state.js";
-import { FINAL_STATUSES, type TicketResult, type TicketStatus } from "../waiting-room/ticket.schemas.js";
+import { isFinalStatus, type TicketResult, type TicketStatus } from "../waiting-room/ticket.schemas.js";
 import type { TicketTokens } from "../waiting-room/tokens.js";
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from "./events.js";
+import { parseOutcome } from "./outcomes.js";
 
 type ShopperSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -120,9 +121,17 @@ export class Realtime {
     const [status, seq, reason, orderId] = ticket;
     // Which state of the event this read saw: after a rebuild the socket reads again.
     socket.data.epoch = epoch;
-    if (status && FINAL_STATUSES.has(status)) {
-      this.#deliver(socket, { ticketId, status: status as TicketStatus, reason, orderId });
+    if (isFinalStatus(status)) {
+      this.#deliver(socket, { ticketId, status, reason, orderId });
       return;
+    }
+    if (status === null && epoch === null) {
+      // No Redis state: an archived sale (PostgreSQL answers), or one being rebuilt.
+      const row = await this.deps.prisma.ticket.findUnique({ where: { id: ticketId } });
+      if (row && isFinalStatus(row.status)) {
+        this.#deliver(socket, { ticketId, status: row.status, reason: row.reason, orderId: row.orderId });
+        return;
+      }
     }
     if (socket.data.resultSent || socket.disconnected) return;
     socket.data.seq = Number(seq ?? 0);
@@ -135,10 +144,9 @@ export class Realtime {
   }
 
   #onOutcome(message: string): void {
-    let result: TicketResult & { eventId?: string };
-    try {
-      result = JSON.parse(message);
-    } catch {
+    const result = parseOutcome(message);
+    if (!result) {
+      this.deps.log.warn({ message: message.slice(0, 200) }, "not an outcome: ignored");
       return;
     }
     const sockets = this.#byTicket.get(result.ticketId);
@@ -198,13 +206,8 @@ export class Realtime {
     sockets.forEach((socket, i) => {
       socket.data.epoch = epoch;
       const [status, seq, reason, orderId] = (replies[i]?.[1] ?? []) as (string | null)[];
-      if (status && FINAL_STATUSES.has(status)) {
-        this.#deliver(socket, {
-          ticketId: socket.data.ticketId,
-          status: status as TicketStatus,
-          reason,
-          orderId,
-        });
+      if (isFinalStatus(status)) {
+        this.#deliver(socket, { ticketId: socket.data.ticketId, status, reason, orderId });
       } else if (seq) {
         socket.data.seq = Number(seq);
       }

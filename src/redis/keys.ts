@@ -26,8 +26,16 @@ export const keys = {
   stats: (eventId: string) => `${eventPrefix(eventId)}stats`,
   /** Hash: unix second → tickets admitted in it (the measured outflow). */
   admitted: (eventId: string) => `${eventPrefix(eventId)}admitted`,
+  /** String: held while one process rebuilds the event's state from PostgreSQL. */
+  rebuildLock: (eventId: string) => `${eventPrefix(eventId)}rebuild-lock`,
+  /** Pattern matching every key of an event, its queue's included (what archiving deletes). */
+  everyKeyOf: (eventId: string) => `${queuePrefix(eventId)}*`,
   /** Set of event ids that have Redis state (what workers and the ticker look at). */
   activeEvents: () => "dq:events",
+  /** String: set for RECONCILE_EVERY_MS by the pass that reconciles (one per period in all). */
+  reconcileGate: () => "dq:reconcile-gate",
+  /** BullMQ prefix of the maintenance queue (the convergence loop's scheduler). */
+  maintenancePrefix: () => "{dq}",
   /** Pub/sub channel on which final ticket outcomes are published. */
   outcomesChannel: () => "dq:outcomes",
   /** Key prefix of a per-client request counter (rate-limiter-flexible appends `:<client>`). */

@@ -24,8 +24,8 @@ declare module "ioredis" {
     startSale: ScriptCommand<Context>;
     cancelPurchase: ScriptCommand<Context>;
     repairStock: ScriptCommand<Context>;
-    adjustStock: ScriptCommand<Context>;
-    loadEvent: ScriptCommand<Context>;
+    setTotal: ScriptCommand<Context>;
+    setSaleStatus: ScriptCommand<Context>;
   }
 }
 

@@ -1,5 +1,5 @@
-// The Lua steps of a sale, each called with its keys in the order its script's header
-// lists them: the one place that knows those orders (services and tests call these).
+// The join's Lua step, called with its keys in the order its script's header lists them.
+// Every other step has its typed module in steps/ (keys, arguments, named results).
 
 import type { Redis } from "ioredis";
 import { outflowSeconds } from "../waiting-room/queue-state.js";
@@ -28,76 +28,5 @@ export function joinQueue(
     Date.now(),
     eventPrefix(eventId),
     ...outflowSeconds(),
-  );
-}
-
-export function reserveStock(
-  redis: Redis,
-  t: { eventId: string; sku: string; ticketId: string },
-): Promise<LuaReply> {
-  const { eventId, sku, ticketId } = t;
-  return redis.reserveStock(
-    keys.meta(eventId),
-    keys.stock(eventId, sku),
-    keys.held(eventId, sku),
-    keys.waiting(eventId, sku),
-    keys.open(eventId, sku),
-    keys.stats(eventId),
-    keys.admitted(eventId),
-    keys.ticket(eventId, ticketId),
-    keys.inflight(eventId, sku),
-    ticketId,
-    Date.now(),
-    keys.outcomesChannel(),
-    eventId,
-  );
-}
-
-export function finishPurchase(
-  redis: Redis,
-  t: { eventId: string; sku: string; ticketId: string },
-  outcome: "CONFIRMED" | "FAILED",
-  reason = "",
-  orderId = "",
-): Promise<LuaReply> {
-  const { eventId, sku, ticketId } = t;
-  return redis.finishPurchase(
-    keys.stock(eventId, sku),
-    keys.held(eventId, sku),
-    keys.open(eventId, sku),
-    keys.stats(eventId),
-    keys.ticket(eventId, ticketId),
-    keys.waiting(eventId, sku),
-    keys.inflight(eventId, sku),
-    ticketId,
-    outcome,
-    reason,
-    orderId,
-    Date.now(),
-    keys.outcomesChannel(),
-    eventId,
-  );
-}
-
-export function startSale(redis: Redis, eventId: string, randoms: number[]): Promise<LuaReply> {
-  return redis.startSale(
-    keys.meta(eventId),
-    keys.stats(eventId),
-    keys.prequeue(eventId),
-    eventPrefix(eventId),
-    ...randoms,
-  );
-}
-
-export function endSale(redis: Redis, eventId: string, skus: string[]): Promise<LuaReply> {
-  return redis.endSale(
-    keys.meta(eventId),
-    keys.stats(eventId),
-    keys.prequeue(eventId),
-    eventPrefix(eventId),
-    Date.now(),
-    keys.outcomesChannel(),
-    eventId,
-    ...skus,
   );
 }

@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import type { Deps } from "../deps.js";
 import { AppError, LUA_CODES, luaError, notFound } from "../errors.js";
-import { rebuildEventState } from "../events/rebuild.service.js";
+import { rebuildEventState } from "../recovery/rebuild.js";
 import { keys } from "../redis/keys.js";
 import { joinQueue as joinQueueStep } from "../redis/steps.js";
 import { outflowOf, positionOf, readQueueState } from "./queue-state.js";
@@ -104,9 +104,15 @@ async function recordDurably(
 
 /** The event's Redis state is missing: unknown event, or one being rebuilt from PostgreSQL. */
 async function missingState(deps: Deps, eventId: string): Promise<AppError> {
-  const event = await deps.prisma.event.findUnique({ where: { id: eventId }, select: { status: true } });
+  const event = await deps.prisma.event.findUnique({
+    where: { id: eventId },
+    select: { status: true, archivedAt: true },
+  });
   if (!event) return notFound("event", { eventId });
-  void rebuildEventState(deps, eventId).catch((err) => deps.log.error({ eventId, err }, "rebuild failed"));
+  if (!event.archivedAt)
+    void rebuildEventState(deps, eventId).catch((err) => deps.log.error({ eventId, err }, "rebuild failed"));
+  if (event.status === "ENDED" || event.status === "DRAFT")
+    return new AppError({ code: "SALE_NOT_OPEN", message: "The sale is not open", details: { eventId } });
   return new AppError({
     code: "SERVICE_UNAVAILABLE",
     message: "The waiting room is being restored, try again in a moment",
@@ -117,7 +123,7 @@ async function missingState(deps: Deps, eventId: string): Promise<AppError> {
 /** A ticket as the shopper sees it, with its position and wait while it waits. */
 export async function readTicket(deps: Deps, eventId: string, ticketId: string): Promise<TicketView | null> {
   const t = await deps.redis.hgetall(keys.ticket(eventId, ticketId));
-  if (!t.id) return null;
+  if (!t.id) return readDurableTicket(deps, eventId, ticketId);
   const view: TicketView = {
     ticketId,
     eventId,
@@ -130,4 +136,19 @@ export async function readTicket(deps: Deps, eventId: string, ticketId: string):
   if (t.reason) view.reason = t.reason;
   if (t.orderId) view.orderId = t.orderId;
   return view;
+}
+
+/** Without Redis state (an archived sale, or one being rebuilt): the ticket as PostgreSQL has it. */
+async function readDurableTicket(deps: Deps, eventId: string, ticketId: string): Promise<TicketView | null> {
+  const row = await deps.prisma.ticket.findUnique({ where: { id: ticketId } });
+  if (!row || row.eventId !== eventId) return null;
+  return {
+    ticketId,
+    eventId,
+    sku: row.sku,
+    quantity: row.quantity,
+    status: row.status,
+    ...(row.reason ? { reason: row.reason } : {}),
+    ...(row.orderId ? { orderId: row.orderId } : {}),
+  };
 }

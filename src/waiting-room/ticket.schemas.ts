@@ -25,7 +25,12 @@ export const TICKET_STATUSES = [
 ] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
 
-export const FINAL_STATUSES: ReadonlySet<string> = new Set(["CONFIRMED", "REJECTED", "FAILED", "CANCELLED"]);
+/** The statuses a ticket ends in; every ticket gets exactly one of them. */
+export const FINAL_TICKET_STATUSES = ["CONFIRMED", "REJECTED", "FAILED", "CANCELLED"] as const;
+export type FinalTicketStatus = (typeof FINAL_TICKET_STATUSES)[number];
+
+export const isFinalStatus = (status: string | null | undefined): status is FinalTicketStatus =>
+  (FINAL_TICKET_STATUSES as readonly string[]).includes(status ?? "");
 
 export interface TicketView {
   ticketId: string;

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SimulatedPayment } from "../../src/purchase/payment.js";
 import { failPurchase, processPurchase } from "../../src/purchase/processor.js";
-import { reconcileEvent } from "../../src/purchase/reconciler.js";
+import { reconcileEvent } from "../../src/recovery/reconcile.js";
 import { keys } from "../../src/redis/keys.js";
 import { ADMIN_TOKEN, eventually, liveEvent, startTestStack, type TestStack } from "../support/app.js";
 import { expectInvariants, fireJoins, waitForAllFinal } from "../support/invariants.js";
@@ -57,7 +57,7 @@ describe("restore exactly once", () => {
     await deps.queues.get(event.id).pause();
     const { tickets } = await fireJoins(url, event.id, 1, () => "racer");
     const ticketId = tickets[0]?.ticketId ?? "";
-    expect(Array.isArray(await reserve(deps.redis, event.id, "A", ticketId))).toBe(true);
+    expect((await reserve(deps.redis, event.id, "A", ticketId)).kind).toBe("reserved");
 
     const job = { eventId: event.id, ticketId, sku: "A" };
     const payment = new SimulatedPayment();

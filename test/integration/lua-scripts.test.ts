@@ -54,8 +54,16 @@ describe("reserveStock", () => {
   it("reserves once: a second delivery of the same ticket carries on without reserving again", async () => {
     const ev = await seedEvent(redis, { products: [{ sku: "A", stock: 3, priceCents: 2500 }], pfr: 0.25 });
     const t = ticketIdOf(await join(redis, ev, "u1", "A"));
-    expect(await reserve(redis, ev, "A", t)).toEqual([1, 1, "u1", "A", "2500", "0.25", "0"]);
-    expect(await reserve(redis, ev, "A", t)).toEqual([2, 1, "u1", "A", "2500", "0.25", "0"]);
+    const reservation = {
+      qty: 1,
+      userId: "u1",
+      sku: "A",
+      priceCents: 2500,
+      paymentFailureRate: 0.25,
+      epoch: 0,
+    };
+    expect(await reserve(redis, ev, "A", t)).toEqual({ kind: "reserved", ...reservation });
+    expect(await reserve(redis, ev, "A", t)).toEqual({ kind: "reserved", ...reservation });
     expect(await stock(redis, ev, "A")).toEqual({ total: 3, remaining: 2, reserved: 1, sold: 0 });
     expect((await ticketOf(redis, ev, t)).status).toBe("PROCESSING");
     expect(await redis.hget(keys.held(ev, "A"), "u1")).toBe("1");
@@ -66,19 +74,19 @@ describe("reserveStock", () => {
     const t1 = ticketIdOf(await join(redis, ev, "u1", "A"));
     const t2 = ticketIdOf(await join(redis, ev, "u2", "A"));
     await reserve(redis, ev, "A", t1);
-    expect(await reserve(redis, ev, "A", t2)).toBe(LUA_CODES.WAIT);
+    expect(await reserve(redis, ev, "A", t2)).toEqual({ kind: "notYet", why: "WAIT" });
     await finish(redis, ev, "A", t1, "CONFIRMED", "", "o1");
-    expect(await reserve(redis, ev, "A", t2)).toBe(LUA_CODES.SOLD_OUT);
+    expect(await reserve(redis, ev, "A", t2)).toEqual({ kind: "rejected", reason: "SOLD_OUT" });
     expect(await ticketOf(redis, ev, t2)).toMatchObject({ status: "REJECTED", reason: "SOLD_OUT" });
-    expect(await reserve(redis, ev, "A", t2)).toEqual([3]);
+    expect(await reserve(redis, ev, "A", t2)).toEqual({ kind: "decided" });
   });
 
   it("keeps join order near the end of stock: a later ticket waits while an earlier one is undecided", async () => {
     const ev = await seedEvent(redis, { products: [{ sku: "A", stock: 1 }] });
     const early = ticketIdOf(await join(redis, ev, "u1", "A"));
     const late = ticketIdOf(await join(redis, ev, "u2", "A"));
-    expect(await reserve(redis, ev, "A", late)).toBe(LUA_CODES.WAIT);
-    expect((await reserve(redis, ev, "A", early)) as unknown[]).toHaveLength(7);
+    expect(await reserve(redis, ev, "A", late)).toEqual({ kind: "notYet", why: "WAIT" });
+    expect((await reserve(redis, ev, "A", early)).kind).toBe("reserved");
   });
 
   it("refuses a user over the limit, holds a PAUSED sale, and ends waiting tickets of an ENDED one", async () => {
@@ -91,22 +99,22 @@ describe("reserveStock", () => {
     // ...and in the worker, for a ticket that joined before the first purchase finished.
     const b = ticketIdOf(await join(redis, ev, "u2", "A", 2));
     await redis.hincrby(keys.held(ev, "A"), "u2", 1);
-    expect(await reserve(redis, ev, "A", b)).toBe(LUA_CODES.LIMIT_REACHED);
+    expect(await reserve(redis, ev, "A", b)).toEqual({ kind: "rejected", reason: "LIMIT_REACHED" });
 
     const c = ticketIdOf(await join(redis, ev, "u3", "A"));
     await redis.hset(keys.meta(ev), "status", "PAUSED");
-    expect(await reserve(redis, ev, "A", c)).toBe(LUA_CODES.PAUSED);
+    expect(await reserve(redis, ev, "A", c)).toEqual({ kind: "notYet", why: "PAUSED" });
     await redis.hset(keys.meta(ev), "status", "ENDED");
-    expect(await reserve(redis, ev, "A", c)).toBe(LUA_CODES.SALE_ENDED);
+    expect(await reserve(redis, ev, "A", c)).toEqual({ kind: "rejected", reason: "SALE_ENDED" });
     expect(await ticketOf(redis, ev, c)).toMatchObject({ status: "REJECTED", reason: "SALE_ENDED" });
   });
 
   it("answers NO_TICKET for an unknown ticket and NO_EVENT when the event's state is gone", async () => {
     const ev = await seedEvent(redis, { products: [{ sku: "A", stock: 1 }] });
-    expect(await reserve(redis, ev, "A", "nope")).toBe(LUA_CODES.NO_TICKET);
+    expect(await reserve(redis, ev, "A", "nope")).toEqual({ kind: "noTicket" });
     const t = ticketIdOf(await join(redis, ev, "u1", "A"));
     await redis.del(keys.meta(ev));
-    expect(await reserve(redis, ev, "A", t)).toBe(LUA_CODES.NO_EVENT);
+    expect(await reserve(redis, ev, "A", t)).toEqual({ kind: "notYet", why: "NO_EVENT" });
   });
 });
 
@@ -117,11 +125,21 @@ describe("finishPurchase", () => {
     const t2 = ticketIdOf(await join(redis, ev, "u2", "A"));
     await reserve(redis, ev, "A", t1);
     await reserve(redis, ev, "A", t2);
-    expect(await finish(redis, ev, "A", t1, "CONFIRMED", "", "o1")).toEqual([1]);
-    expect(await finish(redis, ev, "A", t1, "FAILED", "PROCESSING_FAILED")).toEqual([0, "CONFIRMED"]);
-    expect(await finish(redis, ev, "A", t2, "FAILED", "PAYMENT_DECLINED", "o2")).toEqual([1]);
-    expect(await finish(redis, ev, "A", t2, "FAILED", "PAYMENT_DECLINED", "o2")).toEqual([0, "FAILED"]);
-    expect(await finish(redis, ev, "A", t2, "CONFIRMED", "", "o2")).toEqual([0, "FAILED"]);
+    const finished = { kind: "finished" };
+    expect(await finish(redis, ev, "A", t1, "CONFIRMED", "", "o1")).toEqual(finished);
+    expect(await finish(redis, ev, "A", t1, "FAILED", "PROCESSING_FAILED")).toEqual({
+      kind: "unchanged",
+      status: "CONFIRMED",
+    });
+    expect(await finish(redis, ev, "A", t2, "FAILED", "PAYMENT_DECLINED", "o2")).toEqual(finished);
+    expect(await finish(redis, ev, "A", t2, "FAILED", "PAYMENT_DECLINED", "o2")).toEqual({
+      kind: "unchanged",
+      status: "FAILED",
+    });
+    expect(await finish(redis, ev, "A", t2, "CONFIRMED", "", "o2")).toEqual({
+      kind: "unchanged",
+      status: "FAILED",
+    });
     expect(await stock(redis, ev, "A")).toEqual({ total: 2, remaining: 1, reserved: 0, sold: 1 });
     expect(await redis.hget(keys.held(ev, "A"), "u2")).toBe("0");
     const stats = await redis.hgetall(keys.stats(ev));
@@ -133,13 +151,21 @@ describe("finishPurchase", () => {
     });
   });
 
-  it("takes a ticket that never got its reservation out of the line", async () => {
+  it("takes a ticket that never got its reservation out of the line, only when it is still in line", async () => {
     const ev = await seedEvent(redis, { products: [{ sku: "A", stock: 2 }] });
     const t = ticketIdOf(await join(redis, ev, "u1", "A"));
-    expect(await finish(redis, ev, "A", t, "FAILED", "PROCESSING_FAILED")).toEqual([1]);
+    // Decided from PROCESSING while it is still in line: nothing changes (a reservation it
+    // does not have is not restored).
+    expect(await finish(redis, ev, "A", t, "FAILED", "PROCESSING_FAILED")).toEqual({
+      kind: "unchanged",
+      status: "QUEUED",
+    });
+    expect(await finish(redis, ev, "A", t, "FAILED", "PROCESSING_FAILED", "", "QUEUED")).toEqual({
+      kind: "finished",
+    });
     expect(await redis.zcard(keys.waiting(ev, "A"))).toBe(0);
     expect(await stock(redis, ev, "A")).toEqual({ total: 2, remaining: 2, reserved: 0, sold: 0 });
-    expect(await finish(redis, ev, "A", "nope", "FAILED", "PROCESSING_FAILED")).toBe(LUA_CODES.NO_TICKET);
+    expect(await finish(redis, ev, "A", "nope", "FAILED", "PROCESSING_FAILED")).toEqual({ kind: "noTicket" });
   });
 });
 
@@ -158,10 +184,11 @@ describe("endSale", () => {
       ticketIdOf(await join(redis, ev, "u2", "B")),
     ];
     await redis.rpush(keys.prequeue(ev), "ghost");
-    const ended = (await endSale(redis, ev, ["A", "B"])) as (string | number)[];
-    expect(ended.filter((_, i) => i % 5 === 0).sort()).toEqual([...waiting].sort());
-    expect(ended.slice(0, 5)).toEqual([waiting[0], "u1", "A", "1", "2"]);
-    expect(await endSale(redis, ev, ["A", "B"])).toEqual([]);
+    const ended = await endSale(redis, ev, ["A", "B"]);
+    const rejected = ended.kind === "ended" ? ended.rejected : [];
+    expect(rejected.map((t) => t.id).sort()).toEqual([...waiting].sort());
+    expect(rejected[0]).toEqual({ id: waiting[0], eventId: ev, userId: "u1", sku: "A", quantity: 1, seq: 2 });
+    expect(await endSale(redis, ev, ["A", "B"])).toEqual({ kind: "ended", rejected: [] });
     for (const t of waiting)
       expect(await ticketOf(redis, ev, t)).toMatchObject({ status: "REJECTED", reason: "SALE_ENDED" });
     expect((await ticketOf(redis, ev, reservedTicket)).status).toBe("PROCESSING");

@@ -11,6 +11,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrisma } from "../../src/db/client.js";
 import type { Deps } from "../../src/deps.js";
+import { transition } from "../../src/events/events.service.js";
 import { keys } from "../../src/redis/keys.js";
 import { runPrisma } from "../global-setup.js";
 import { eventually, liveEvent, startTestStack, type TestStack } from "../support/app.js";
@@ -85,11 +86,11 @@ async function saleThroughOutage(stack: TestStack, joins: number) {
     admissionRate: 300,
     products: [{ sku: "A", name: "Sneaker", priceCents: 9900, stock: STOCK }],
   });
-  const queue = deps.queues.get(event.id);
-  await queue.pause();
+  // The line holds while the sale is paused (the maintenance loop keeps a LIVE sale's queue running).
+  await transition(deps, event.id, "pause");
   const { tickets } = await fireJoins(url, event.id, joins, (i) => `shopper-${i}`);
   expect(tickets).toHaveLength(joins);
-  await queue.resume();
+  await transition(deps, event.id, "resume");
 
   const confirmed = async () => Number(await deps.redis.hget(keys.stats(event.id), "confirmed"));
   await eventually(async () => (await confirmed()) >= 20, 20_000);
@@ -236,10 +237,9 @@ describe("PostgreSQL outage mid-run", () => {
         admissionRate: 20,
         products: [{ sku: "A", name: "Sneaker", priceCents: 9900, stock: 5 }],
       });
-      const queue = deps.queues.get(event.id);
-      await queue.pause();
+      await transition(deps, event.id, "pause");
       await fireJoins(url, event.id, 60, (i) => `late-${i}`);
-      await queue.resume();
+      await transition(deps, event.id, "resume");
       // Sold out: every later ticket is a rejection, decided while PostgreSQL is down.
       await eventually(async () => Number(await deps.redis.hget(keys.stats(event.id), "confirmed")) >= 5);
       await postgres.stop("immediate");

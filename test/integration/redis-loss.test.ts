@@ -3,6 +3,7 @@
 // with nothing oversold, nothing confirmed forgotten, and one outcome per ticket.
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { transition } from "../../src/events/events.service.js";
 import type { ServerToClientEvents } from "../../src/realtime/events.js";
 import { keys } from "../../src/redis/keys.js";
 import { eventually, liveEvent, startTestStack, type TestStack } from "../support/app.js";
@@ -42,8 +43,9 @@ it("a FLUSHALL mid-sale: rebuilt from PostgreSQL, then the sale finishes with ev
       { sku: "B", name: "Cap", priceCents: 3000, stock: 40 },
     ],
   });
-  // Everyone joins first (the line holds), then the sale runs and Redis is lost mid-way.
-  await deps.queues.get(event.id).pause();
+  // Everyone joins first (the line holds while the sale is paused), then the sale runs and
+  // Redis is lost mid-way.
+  await transition(deps, event.id, "pause");
   const { tickets, statuses } = await fireJoins(url, event.id, 500, (i) => `fan-${i}`, {
     sku: (i) => (i % 3 === 0 ? "B" : "A"),
   });
@@ -66,7 +68,7 @@ it("a FLUSHALL mid-sale: rebuilt from PostgreSQL, then the sale finishes with ev
     return socket;
   });
 
-  await deps.queues.get(event.id).resume();
+  await transition(deps, event.id, "resume");
   const confirmedOrders = () =>
     deps.prisma.order.count({ where: { eventId: event.id, status: "CONFIRMED" } });
   await eventually(async () => (await confirmedOrders()) >= 15);

@@ -8,9 +8,9 @@ import { type CreateEventInput, createEventInput } from "../../src/events/event.
 import { createEvent, transition } from "../../src/events/events.service.js";
 import { LifecycleWorker } from "../../src/events/scheduler.js";
 import { type ApiServer, startApiServer } from "../../src/http/api-server.js";
-import { MaintenanceWorker } from "../../src/purchase/maintenance.js";
 import { type PaymentStep, SimulatedPayment } from "../../src/purchase/payment.js";
 import { PurchaseWorkerPool } from "../../src/purchase/worker-pool.js";
+import { MaintenanceWorker } from "../../src/recovery/maintenance.js";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
 

@@ -1,10 +1,13 @@
-// Short calls of the Lua steps (src/redis/steps.ts) and a Redis-only event, for tests that
+// Short calls of the Lua steps (src/redis/steps/) and a Redis-only event, for tests that
 // drive one script on its own against the real Redis.
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { writeNewEventState } from "../../src/events/event-state.js";
 import { keys } from "../../src/redis/keys.js";
-import { endSale as endSaleStep, finishPurchase, joinQueue, reserveStock } from "../../src/redis/steps.js";
+import { finishPurchase } from "../../src/redis/steps/finish-purchase.js";
+import { reserveStock } from "../../src/redis/steps/reserve-stock.js";
+import { endSale as endSaleStep } from "../../src/redis/steps/sale-status.js";
+import { joinQueue } from "../../src/redis/steps.js";
 
 export const uniqueId = (prefix: string) => `${prefix}_${randomBytes(6).toString("base64url")}`;
 
@@ -64,8 +67,9 @@ export function finish(
   outcome: "CONFIRMED" | "FAILED",
   reason = "",
   orderId = "",
+  from: "PROCESSING" | "QUEUED" = "PROCESSING",
 ) {
-  return finishPurchase(redis, { eventId, sku, ticketId }, outcome, reason, orderId);
+  return finishPurchase(redis, { eventId, sku, ticketId }, { outcome, reason, orderId, from });
 }
 
 export function endSale(redis: Redis, eventId: string, skus: string[]) {

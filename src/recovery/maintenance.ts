@@ -1,18 +1,15 @@
-// The maintenance job of the worker processes, run by a BullMQ job scheduler (so one
-// worker runs each tick, however many there are):
-//  - an event with a sale in PostgreSQL whose Redis state is gone (a flush, a failover to
-//    an empty replica) is rebuilt from PostgreSQL; until then nothing of it is admitted;
-//  - every live event is reconciled (at most every RECONCILE_EVERY_MS).
+// The maintenance job of the worker processes, run by a BullMQ job scheduler (so one worker
+// runs each tick, however many there are): one pass of the convergence loop (converge.ts)
+// over every event not archived. The schedulers themselves live in Redis: each worker
+// upserts them again every few ticks, so a Redis loss cannot stop the loop.
 import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Deps } from "../deps.js";
-import { rebuildEventState } from "../events/rebuild.service.js";
 import { createBullConnection } from "../redis/client.js";
 import { keys } from "../redis/keys.js";
-import { reconcileEvent } from "./reconciler.js";
+import { convergeEvent, eventsToConverge } from "./converge.js";
 
 export const MAINTENANCE_QUEUE = "maintenance";
-const PREFIX = "{dq}";
 const RECONCILE_EVERY_MS = 10_000;
 
 export interface MaintenanceOptions {
@@ -32,10 +29,11 @@ export class MaintenanceWorker {
     // BullMQ's workers need a connection that retries forever rather than failing commands.
     const connection = createBullConnection(deps.config);
     this.#connection = connection;
-    this.#queue = new Queue(MAINTENANCE_QUEUE, { connection, prefix: PREFIX });
+    const prefix = keys.maintenancePrefix();
+    this.#queue = new Queue(MAINTENANCE_QUEUE, { connection, prefix });
     this.#worker = new Worker(MAINTENANCE_QUEUE, () => runMaintenance(deps), {
       connection,
-      prefix: PREFIX,
+      prefix,
       concurrency: 1,
       autorun: false,
     });
@@ -71,23 +69,17 @@ export class MaintenanceWorker {
   }
 }
 
+/** One pass over every event not archived; one event's failure does not stop the others. */
 export async function runMaintenance(deps: Deps): Promise<void> {
-  const selling = await deps.prisma.event.findMany({
-    where: { status: { in: ["SCHEDULED", "LIVE", "PAUSED"] } },
-    select: { id: true, status: true },
-  });
-  const present = await Promise.all(selling.map((e) => deps.redis.exists(keys.meta(e.id))));
-  for (const [i, event] of selling.entries()) {
-    if (present[i] === 0) await rebuildEventState(deps, event.id);
-  }
-
-  // One reconcile pass per RECONCILE_EVERY_MS across all worker processes.
-  const due = await deps.redis.set("dq:reconcile-gate", "1", "PX", RECONCILE_EVERY_MS, "NX");
-  if (due !== "OK") return;
-  for (const event of selling) {
-    if (event.status === "SCHEDULED") continue;
-    const report = await reconcileEvent(deps, event.id, { repair: true });
-    const drifted = report.products.filter((p) => p.drift !== 0 || p.settled > 0);
-    if (drifted.length > 0) deps.log.warn({ eventId: event.id, products: drifted }, "reconciled");
+  const events = await eventsToConverge(deps);
+  // The costly reconcile runs once per RECONCILE_EVERY_MS across all worker processes.
+  const reconcile =
+    (await deps.redis.set(keys.reconcileGate(), "1", "PX", RECONCILE_EVERY_MS, "NX")) === "OK";
+  for (const event of events) {
+    try {
+      await convergeEvent(deps, event, { reconcile });
+    } catch (err) {
+      deps.log.warn({ err, eventId: event.id }, "could not converge the event this pass");
+    }
   }
 }

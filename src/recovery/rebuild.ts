@@ -1,5 +1,6 @@
-// Rebuilds an event's Redis state from PostgreSQL after Redis lost it (a flush, a
-// failover to an empty replica, a restart without persistence). Until the rebuild is
+// Builds an event's Redis state from PostgreSQL: when it is created, and after Redis lost it
+// (a flush, a failover to an empty replica, a restart without persistence). Only where none
+// exists, never over a state that is there, and never for an archived event. Until it is
 // written nothing of the event is admitted: every Lua step answers NO_EVENT without the
 // event's meta hash, which is written in the same MULTI as everything else.
 //
@@ -9,28 +10,28 @@
 // Reservations in flight were lost with Redis: their tickets queue again, and the order
 // (unique per ticket) keeps a purchase that already committed from happening twice.
 import type { Deps } from "../deps.js";
-import { eventPrefix, keys } from "../redis/keys.js";
-import { metaFields } from "./event-state.js";
+import { metaFields, stockFields } from "../events/event-state.js";
+import { keys } from "../redis/keys.js";
+import { isFinalStatus } from "../waiting-room/ticket.schemas.js";
 
-export type RebuildResult = "rebuilt" | "present" | "busy" | "missing";
-
-const FINAL = new Set(["CONFIRMED", "REJECTED", "FAILED", "CANCELLED"]);
+export type RebuildResult = "rebuilt" | "present" | "busy" | "missing" | "archived";
 
 export async function rebuildEventState(deps: Deps, eventId: string): Promise<RebuildResult> {
-  const lock = `${eventPrefix(eventId)}rebuild-lock`;
+  const lock = keys.rebuildLock(eventId);
   const owner = `${process.pid}-${Date.now()}`;
   if ((await deps.redis.set(lock, owner, "PX", 60_000, "NX")) !== "OK") return "busy";
   try {
     if ((await deps.redis.exists(keys.meta(eventId))) === 1) return "present";
-    // The fence (see persistOrder in src/purchase/processor.ts): FOR UPDATE waits for the
-    // purchases committing under the lost state (their FOR KEY SHARE), and the new epoch
-    // stops any later one from committing.
-    const bumped = await deps.prisma.$transaction(async (tx) => {
-      const locked = await tx.$queryRaw<unknown[]>`SELECT 1 FROM "Event" WHERE id = ${eventId} FOR UPDATE`;
-      if (locked.length === 0) return 0;
-      return tx.$executeRaw`UPDATE "Event" SET "stateEpoch" = "stateEpoch" + 1 WHERE id = ${eventId}`;
-    });
-    if (bumped === 0) return "missing";
+    // The fence (see src/purchase/order-store.ts), in one statement: FOR UPDATE waits for
+    // the purchases committing under the lost state (their FOR KEY SHARE), and the new epoch
+    // stops any later one from committing. An archived event keeps no Redis state.
+    const [bumped] = await deps.prisma.$queryRaw<{ archived: boolean }[]>`
+      WITH locked AS (SELECT id, "archivedAt" FROM "Event" WHERE id = ${eventId} FOR UPDATE)
+      UPDATE "Event" AS e SET "stateEpoch" = e."stateEpoch" + CASE WHEN l."archivedAt" IS NULL THEN 1 ELSE 0 END
+      FROM locked AS l WHERE e.id = l.id
+      RETURNING l."archivedAt" IS NOT NULL AS archived`;
+    if (!bumped) return "missing";
+    if (bumped.archived) return "archived";
     const event = await deps.prisma.event.findUnique({ where: { id: eventId }, include: { products: true } });
     if (!event) return "missing";
     const [tickets, orders] = await Promise.all([
@@ -61,7 +62,7 @@ export async function rebuildEventState(deps: Deps, eventId: string): Promise<Re
       const order = orderOf.get(t.id);
       let status: string = order ? order.status : t.status;
       const reason = order ? order.reason : t.reason;
-      if (!FINAL.has(status)) status = t.seq > 0 || event.status !== "SCHEDULED" ? "QUEUED" : "PREQUEUE";
+      if (!isFinalStatus(status)) status = t.seq > 0 || event.status !== "SCHEDULED" ? "QUEUED" : "PREQUEUE";
       const seq = status === "QUEUED" && t.seq === 0 ? 0 : t.seq;
       maxSeq = Math.max(maxSeq, seq);
 
@@ -102,14 +103,7 @@ export async function rebuildEventState(deps: Deps, eventId: string): Promise<Re
     for (const p of event.products) {
       const confirmed = orders.filter((o) => o.sku === p.sku && o.status === "CONFIRMED");
       const sold = confirmed.reduce((sum, o) => sum + o.quantity, 0);
-      tx.hset(keys.stock(eventId, p.sku), {
-        total: p.total,
-        remaining: Math.max(0, p.total - sold),
-        reserved: 0,
-        sold,
-        limit: p.perUserLimit ?? event.perUserLimit,
-        price: p.priceCents,
-      });
+      tx.hset(keys.stock(eventId, p.sku), stockFields(p, event.perUserLimit, sold));
       const held = new Map<string, number>();
       for (const o of confirmed) held.set(o.userId, (held.get(o.userId) ?? 0) + o.quantity);
       if (held.size > 0) tx.hset(keys.held(eventId, p.sku), Object.fromEntries(held));

@@ -1,0 +1,221 @@
+// Keeps Redis honest against PostgreSQL, per product of an event. Every step is
+// idempotent, so running it twice, late, or next to the purchases it watches is harmless:
+//  1. outcomes decided in Redis that PostgreSQL missed are recorded there, then told;
+//  2. the total is set to PostgreSQL's, under the product's row lock (syncTotal);
+//  3. cancels PostgreSQL holds that Redis did not apply are applied (keyed by the ticket);
+//  4. purchases stuck in flight (their job failed for good or is gone) are settled: the
+//     order in PostgreSQL decides, or a FAILED one is written and the units restored;
+//  5. the counters are compared with what PostgreSQL and the purchases in flight say they
+//     must be, and drift is repaired with a compare-and-set that also marks the cancels it
+//     counts, so their own step finds nothing left to give back.
+import type { Deps } from "../deps.js";
+import { syncTotal } from "../events/stock.service.js";
+import { failPurchase, recordRedisOutcome } from "../purchase/processor.js";
+import { keys } from "../redis/keys.js";
+import { cancelPurchase } from "../redis/steps/cancel-purchase.js";
+import { repairStock } from "../redis/steps/stock-counters.js";
+import { isFinalStatus } from "../waiting-room/ticket.schemas.js";
+
+export interface ProductReconciliation {
+  sku: string;
+  expectedRemaining: number;
+  redisRemaining: number;
+  drift: number;
+  repaired: boolean;
+  /** Purchases stuck in flight that were settled in this run. */
+  settled: number;
+  /** Cancels PostgreSQL held that Redis had not applied, applied in this run. */
+  cancelsApplied: number;
+  /** Redis's total differed from PostgreSQL's and was set to it in this run. */
+  totalSynced: boolean;
+}
+
+export interface ReconcileReport {
+  products: ProductReconciliation[];
+  outcomesRecorded: number;
+}
+
+export interface ReconcileOptions {
+  /** Repair drift (the scheduled run and the admin endpoint do; a dry run does not). */
+  repair?: boolean;
+  /** An in-flight purchase without a live job is settled once it is this old. */
+  stuckAfterMs?: number;
+}
+
+export async function reconcileEvent(
+  deps: Deps,
+  eventId: string,
+  opts: ReconcileOptions = {},
+): Promise<ReconcileReport> {
+  const repair = opts.repair ?? true;
+  const outcomesRecorded = repair ? await recordMissedOutcomes(deps, eventId) : 0;
+  const products = await deps.prisma.product.findMany({ where: { eventId }, orderBy: { sku: "asc" } });
+  const report: ProductReconciliation[] = [];
+  for (const { sku } of products) {
+    const t = { eventId, sku };
+    const totalSynced = repair ? (await syncTotal(deps, eventId, sku)).synced : false;
+    const cancelsApplied = repair ? await applyCancels(deps, t) : 0;
+    const settled = repair ? await settleStuck(deps, t, opts.stuckAfterMs ?? 30_000) : 0;
+    report.push({ ...(await compareAndRepair(deps, t, repair)), settled, cancelsApplied, totalSynced });
+  }
+  return { products: report, outcomesRecorded };
+}
+
+/**
+ * Outcomes decided in Redis whose PostgreSQL write failed (it was down, or the process
+ * died): written now, then told (a shopper is told only what is durable). Looks at
+ * tickets that have waited a while, a bounded number per pass.
+ */
+async function recordMissedOutcomes(deps: Deps, eventId: string): Promise<number> {
+  const open = await deps.prisma.ticket.findMany({
+    where: {
+      eventId,
+      status: { in: ["PREQUEUE", "QUEUED"] },
+      createdAt: { lt: new Date(Date.now() - 5_000) },
+    },
+    select: { id: true, sku: true },
+    orderBy: { seq: "asc" },
+    take: 5_000,
+  });
+  if (open.length === 0) return 0;
+  const pipeline = deps.redis.pipeline();
+  for (const t of open) pipeline.hget(keys.ticket(eventId, t.id), "status");
+  const statuses = ((await pipeline.exec()) ?? []).map(([, v]) => v as string | null);
+  let recorded = 0;
+  for (const [i, t] of open.entries()) {
+    if (!isFinalStatus(statuses[i])) continue;
+    await recordRedisOutcome(deps, { eventId, ticketId: t.id, sku: t.sku });
+    recorded += 1;
+  }
+  if (recorded > 0) deps.log.warn({ eventId, recorded }, "recorded outcomes PostgreSQL had missed");
+  return recorded;
+}
+
+/** The tickets of the product whose order PostgreSQL holds CANCELLED and Redis holds CONFIRMED. */
+async function pendingCancels(deps: Deps, t: { eventId: string; sku: string }, ticketIds: string[]) {
+  if (ticketIds.length === 0) return [];
+  const pipeline = deps.redis.pipeline();
+  for (const id of ticketIds) pipeline.hget(keys.ticket(t.eventId, id), "status");
+  const statuses = ((await pipeline.exec()) ?? []).map(([, v]) => v as string | null);
+  return ticketIds.filter((_, i) => statuses[i] === "CONFIRMED");
+}
+
+async function cancelledTickets(deps: Deps, t: { eventId: string; sku: string }): Promise<string[]> {
+  const rows = await deps.prisma.order.findMany({
+    where: { eventId: t.eventId, sku: t.sku, status: "CANCELLED" },
+    select: { ticketId: true },
+  });
+  return rows.map((r) => r.ticketId);
+}
+
+async function applyCancels(deps: Deps, t: { eventId: string; sku: string }): Promise<number> {
+  let applied = 0;
+  for (const ticketId of await pendingCancels(deps, t, await cancelledTickets(deps, t))) {
+    const result = await cancelPurchase(deps.redis, { ...t, ticketId });
+    if (result.kind === "cancelled") applied++;
+  }
+  if (applied > 0) deps.log.warn({ ...t, applied }, "applied cancels Redis had missed");
+  return applied;
+}
+
+async function settleStuck(
+  deps: Deps,
+  t: { eventId: string; sku: string },
+  stuckAfterMs: number,
+): Promise<number> {
+  const inflight = await deps.redis.hkeys(keys.inflight(t.eventId, t.sku));
+  const queue = deps.queues.get(t.eventId);
+  let settled = 0;
+  for (const ticketId of inflight) {
+    const job = await queue.getJob(ticketId);
+    const state = job ? await job.getState() : "missing";
+    if (state === "active" || state === "waiting" || state === "delayed" || state === "prioritized") continue;
+    if (state === "missing") {
+      const admittedAt = Number(await deps.redis.hget(keys.ticket(t.eventId, ticketId), "admittedAt"));
+      if (Date.now() - admittedAt < stuckAfterMs) continue;
+    }
+    try {
+      // A purchase that finished during this pass comes back as a no-op.
+      const result = await failPurchase(deps, { ...t, ticketId });
+      if (result.kind === "noop") continue;
+      settled += 1;
+      deps.log.warn(
+        { ...t, ticketId, jobState: state, result: result.kind },
+        "settled a purchase stuck in flight",
+      );
+    } catch (err) {
+      deps.log.warn({ ...t, ticketId, err }, "could not settle a stuck purchase yet");
+    }
+  }
+  return settled;
+}
+
+type Compared = Omit<ProductReconciliation, "settled" | "cancelsApplied" | "totalSynced">;
+
+async function compareAndRepair(
+  deps: Deps,
+  t: { eventId: string; sku: string },
+  repair: boolean,
+): Promise<Compared> {
+  const { eventId, sku } = t;
+  for (let attempt = 0; ; attempt++) {
+    const [[, counters], [, inflight]] = (await deps.redis
+      .multi()
+      .hmget(keys.stock(eventId, sku), "total", "remaining", "reserved", "sold")
+      .hgetall(keys.inflight(eventId, sku))
+      .exec()) as [[unknown, (string | null)[]], [unknown, Record<string, string>]];
+    const [total, remaining, reserved, sold] = counters.map(Number) as [number, number, number, number];
+
+    const inflightIds = Object.keys(inflight);
+    // One statement, so one snapshot: an in-flight order committing between two separate
+    // reads would be subtracted without having been added, and a unit created from nothing.
+    const [pg] = await deps.prisma.$queryRaw<
+      { total: number; sold: number; confirmedInFlight: number; cancelled: string[] }[]
+    >`
+      SELECT p.total,
+             COALESCE(SUM(o.quantity) FILTER (WHERE o.status = 'CONFIRMED'), 0)::int AS sold,
+             COALESCE(SUM(o.quantity) FILTER (WHERE o.status = 'CONFIRMED'
+                                              AND o."ticketId" = ANY(${inflightIds}::text[])), 0)::int
+               AS "confirmedInFlight",
+             COALESCE(array_agg(o."ticketId") FILTER (WHERE o.status = 'CANCELLED'), '{}') AS cancelled
+      FROM "Product" p
+      LEFT JOIN "Order" o ON o."eventId" = p."eventId" AND o.sku = p.sku AND o.status IN ('CONFIRMED', 'CANCELLED')
+      WHERE p."eventId" = ${eventId} AND p.sku = ${sku}
+      GROUP BY p.total`;
+    const totalInPostgres = pg?.total ?? 0;
+    // Confirmed in PostgreSQL but not yet finished in Redis: still counted as reserved there.
+    const want = {
+      reserved: Object.values(inflight).reduce((sum, qty) => sum + Number(qty), 0),
+      sold: (pg?.sold ?? 0) - (pg?.confirmedInFlight ?? 0),
+      remaining: 0,
+    };
+    want.remaining = totalInPostgres - want.reserved - want.sold;
+    const drift = remaining - want.remaining;
+    const result = {
+      sku,
+      expectedRemaining: want.remaining,
+      redisRemaining: remaining,
+      drift,
+      repaired: false,
+    };
+    const consistent = drift === 0 && reserved === want.reserved && sold === want.sold;
+    // An adjustment in progress moves the total (syncTotal brings it in line next pass).
+    if (consistent || !repair || total !== totalInPostgres || counters[0] === null) return result;
+    if (want.remaining < 0) {
+      // PostgreSQL itself holds more out than the total: never written into Redis.
+      deps.log.error(
+        { ...t, want, totalInPostgres },
+        "PostgreSQL holds more sold and reserved than the total",
+      );
+      return result;
+    }
+    // Cancels the repaired counters count as given back, still CONFIRMED in Redis: marked with them.
+    const cancelled = await pendingCancels(deps, t, pg?.cancelled ?? []);
+    const swapped = await repairStock(deps.redis, t, { remaining, reserved, sold }, want, cancelled);
+    if (swapped.kind === "repaired") {
+      deps.log.warn({ ...t, drift, want, remaining, marked: swapped.marked }, "repaired stock drift");
+      return { ...result, repaired: true };
+    }
+    if (attempt >= 5) return result;
+  }
+}
