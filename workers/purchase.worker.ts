@@ -6,21 +6,25 @@ import { closeDeps, createDeps, onShutdown } from "../src/bootstrap.js";
 import { loadConfigOrExit } from "../src/config.js";
 import { LifecycleWorker } from "../src/events/scheduler.js";
 import { SimulatedPayment } from "../src/purchase/payment.js";
+import { RefundWorker } from "../src/purchase/refunds.js";
 import { PurchaseWorkerPool } from "../src/purchase/worker-pool.js";
 import { MaintenanceWorker } from "../src/recovery/maintenance.js";
 
 const config = loadConfigOrExit();
 const deps = createDeps(config, { name: "worker", dbPoolSize: Math.min(20, config.worker.concurrency) });
-const pool = new PurchaseWorkerPool(deps, new SimulatedPayment(config.worker.paymentLatencyMs), {
+const payment = new SimulatedPayment(config.worker.paymentLatencyMs);
+const pool = new PurchaseWorkerPool(deps, payment, {
   concurrency: config.worker.concurrency,
 });
 await pool.start();
+const refunds = new RefundWorker(deps, payment);
+await refunds.start();
 const lifecycle = new LifecycleWorker(deps);
 await lifecycle.start();
 const maintenance = new MaintenanceWorker(deps);
 await maintenance.start();
 deps.log.info({ concurrency: config.worker.concurrency }, "worker running");
 onShutdown(deps.log, async () => {
-  await Promise.all([pool.close(), lifecycle.close(), maintenance.close()]);
+  await Promise.all([pool.close(), lifecycle.close(), maintenance.close(), refunds.close()]);
   await closeDeps(deps);
 });

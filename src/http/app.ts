@@ -22,6 +22,7 @@ import { metricsRoutes } from "./metrics.routes.js";
 import { opsRoutes } from "./ops.routes.js";
 import { DASHBOARD_PATH, queuesDashboard } from "./queues-dashboard.js";
 import { apiRateLimit } from "./rate-limit.js";
+import { refundsRoutes } from "./refunds.routes.js";
 import { registerSaleMetrics } from "./sale-metrics.js";
 import { BODY_LIMIT_BYTES, bodyGuard, cors, securityHeaders } from "./security.js";
 import { shopperRoutes } from "./shopper.routes.js";
@@ -78,6 +79,7 @@ export function createApp({ deps, tokens, metrics }: AppOptions): Express {
   mount("/api/admin", adminRoutes(deps));
   mount("/api/admin", adminStockRoutes(deps));
   mount("/api/admin", admissionAdminRoutes(deps));
+  mount("/api/admin", refundsRoutes(deps));
   mount("/", docsRoutes());
   app.use(DASHBOARD_PATH, queuesDashboard(deps));
   app.use(express.static(PUBLIC_DIR, { extensions: ["html"] }));

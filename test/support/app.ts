@@ -9,6 +9,7 @@ import { createEvent, transition } from "../../src/events/events.service.js";
 import { LifecycleWorker } from "../../src/events/scheduler.js";
 import { type ApiServer, startApiServer } from "../../src/http/api-server.js";
 import { type PaymentStep, SimulatedPayment } from "../../src/purchase/payment.js";
+import { RefundWorker } from "../../src/purchase/refunds.js";
 import { PurchaseWorkerPool } from "../../src/purchase/worker-pool.js";
 import { MaintenanceWorker } from "../../src/recovery/maintenance.js";
 
@@ -74,6 +75,8 @@ export async function startTestStack(
   }
   const lifecycle = new LifecycleWorker(deps);
   await lifecycle.start();
+  const refunds = new RefundWorker(deps, opts.payment ?? new SimulatedPayment());
+  await refunds.start();
   const maintenance = opts.maintenance ? new MaintenanceWorker(deps, opts.maintenance) : undefined;
   await maintenance?.start();
   return {
@@ -83,7 +86,12 @@ export async function startTestStack(
     lifecycle,
     url: api.url,
     async close() {
-      await Promise.all([...workers.map((w) => w.close()), lifecycle.close(), maintenance?.close()]);
+      await Promise.all([
+        ...workers.map((w) => w.close()),
+        lifecycle.close(),
+        maintenance?.close(),
+        refunds.close(),
+      ]);
       await api.close();
       await closeDeps(deps);
     },
