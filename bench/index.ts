@@ -9,6 +9,7 @@ import { killStacks } from "./lib/dropqueue.js";
 import { killChildren, machine, resetBenchState } from "./lib/env.js";
 import { progress, progressDone } from "./lib/report.js";
 import { ROOT } from "./lib/stack.js";
+import { archive } from "./scenarios/archive.js";
 import { dbLock } from "./scenarios/db-lock.js";
 import { join } from "./scenarios/join.js";
 import { pow } from "./scenarios/pow.js";
@@ -20,7 +21,7 @@ import { waitingRoom } from "./scenarios/waiting-room.js";
 import { walls } from "./scenarios/walls.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: scenarios differ in their result types
-const SCENARIOS: Scenario<any>[] = [walls, join, purchase, dbLock, seed, waitingRoom, pow];
+const SCENARIOS: Scenario<any>[] = [walls, join, purchase, dbLock, seed, waitingRoom, archive, pow];
 const RESULTS = path.join(ROOT, "bench/results");
 const RUN_LIMIT_MS = 10 * 60_000;
 

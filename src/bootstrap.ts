@@ -28,8 +28,9 @@ export function createDeps(config: Config, opts: { name: string; dbPoolSize?: nu
 
 export async function closeDeps(deps: Deps): Promise<void> {
   await deps.queues.close();
-  // Bounded: Prisma 6.19 over the pg adapter never returns a connection whose transaction
-  // was cut off by a lost server, and $disconnect then waits for it forever.
+  // $disconnect ends the pool, which waits for every connection lent out. createPrisma gets back
+  // those of transactions cut off by a lost server (src/db/client.ts); bounded all the same, for
+  // a statement the network swallowed whole (no answer, no reset) outside any transaction.
   await Promise.race([
     deps.prisma.$disconnect(),
     new Promise((resolve) => setTimeout(resolve, 5_000).unref()),

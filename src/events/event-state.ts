@@ -11,6 +11,8 @@ export interface EventStateInput {
   paymentFailureRate: number;
   waitingCapacity: number;
   stateEpoch: number;
+  /** Event.statusVersion: raised by every transition, so a stale projection cannot undo one. */
+  statusVersion?: number;
   products: { sku: string; priceCents: number; total: number; perUserLimit: number | null }[];
 }
 
@@ -58,6 +60,7 @@ export function metaFields(event: EventStateInput): Record<string, string | numb
     // Event.stateEpoch: changes when the state is rebuilt. API processes then re-read their
     // waiting shoppers' tickets; purchases reserved under an older epoch may not commit.
     epoch: event.stateEpoch,
+    statusVersion: event.statusVersion ?? 0,
   };
 }
 

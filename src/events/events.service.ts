@@ -120,7 +120,7 @@ export async function applyTransition(
   if (changed) deps.log.info({ eventId, action, status: to }, "event transition");
   try {
     // What PostgreSQL holds now (another action may have followed this one).
-    await projectStatus(deps, eventId, row.status);
+    await projectStatus(deps, eventId, row);
   } catch (err) {
     throw new AppError({
       code: "SERVICE_UNAVAILABLE",
@@ -137,7 +137,7 @@ async function recordTransition(deps: Deps, eventId: string, from: EventStatus[]
   const changed = await deps.prisma.$queryRaw<{ id: string }[]>`
     WITH e AS (
       UPDATE "Event"
-      SET status = ${to}::"EventStatus", "updatedAt" = now(),
+      SET status = ${to}::"EventStatus", "statusVersion" = "statusVersion" + 1, "updatedAt" = now(),
           "firstLiveAt" = CASE WHEN ${to} = 'LIVE' THEN COALESCE("firstLiveAt", now()) ELSE "firstLiveAt" END
       WHERE id = ${eventId} AND status = ANY(${from}::"EventStatus"[])
       RETURNING id

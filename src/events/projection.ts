@@ -12,31 +12,38 @@ import type { EventStatus } from "./event.schemas.js";
 
 export type Projection = "inStep" | "applied" | "noState";
 
-/** Brings the event's Redis status (and its queue's pause) to `status`, PostgreSQL's. */
-export async function projectStatus(deps: Deps, eventId: string, status: EventStatus): Promise<Projection> {
-  let applied = false;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const seen = await deps.redis.hget(keys.meta(eventId), "status");
-    if (seen === null) return "noState"; // a rebuild writes PostgreSQL's status
-    if (seen === status) break;
-    applied = true;
+/**
+ * Brings the event's Redis status (and its queue's pause) to `status`, PostgreSQL's, whose
+ * version (Event.statusVersion) keeps a stale read from undoing a newer transition.
+ */
+export async function projectStatus(
+  deps: Deps,
+  eventId: string,
+  intent: { status: EventStatus; statusVersion: number },
+): Promise<Projection> {
+  const { status } = intent;
+  const seen = await deps.redis.hget(keys.meta(eventId), "status");
+  if (seen === null) return "noState"; // a rebuild writes PostgreSQL's status
+  let applied = seen !== status;
+  if (applied) {
     if (status === "ENDED") {
       await closeSale(deps, eventId);
-      break;
+    } else {
+      // No transition leads back to DRAFT or SCHEDULED: a sale PostgreSQL holds LIVE or
+      // PAUSED has left them for good, so opening it is never stale.
+      if ((status === "LIVE" || status === "PAUSED") && (seen === "DRAFT" || seen === "SCHEDULED"))
+        await openSale(deps, eventId);
+      applied = (await setStatus(deps.redis, eventId, status, intent.statusVersion)) === "set";
     }
-    if ((status === "LIVE" || status === "PAUSED") && (seen === "DRAFT" || seen === "SCHEDULED")) {
-      await openSale(deps, eventId);
-      continue; // LIVE now; PAUSED takes one more step
-    }
-    const moved = await setStatus(deps.redis, eventId, seen, status);
-    if (moved === "set" || moved === "ended" || moved === "noEvent") break;
   }
   // Paused queues hold their jobs; any other status needs them running (an ended sale's
-  // purchases still in flight finish or are settled through them).
+  // purchases still in flight finish or are settled through them). Decided by the status
+  // Redis holds now, which no stale read can have moved back.
   const queue = deps.queues.get(eventId);
-  if (status === "PAUSED") {
+  const now = await deps.redis.hget(keys.meta(eventId), "status");
+  if (now === "PAUSED") {
     if (!(await queue.isPaused())) await queue.pause();
-  } else if (await queue.isPaused()) {
+  } else if (now !== null && (await queue.isPaused())) {
     await queue.resume();
   }
   return applied ? "applied" : "inStep";

@@ -3,6 +3,7 @@
 // share one statement (a group commit): one round trip and one commit for many purchases,
 // while each still gets its own answer.
 import type { PrismaClient } from "@prisma/client";
+import { isConnectionFault } from "../db/faults.js";
 import { GroupCommit } from "../db/group-commit.js";
 
 export interface OrderToPlace {
@@ -48,7 +49,10 @@ export class OrderStore {
   readonly #places: GroupCommit<OrderToPlace, PlaceResult>;
 
   constructor(private readonly prisma: PrismaClient) {
-    this.#places = new GroupCommit((orders) => this.#write(orders), 200);
+    this.#places = new GroupCommit((orders) => this.#write(orders), {
+      maxBatch: 200,
+      isBatchFault: isConnectionFault,
+    });
   }
 
   /** Resolves once the order (or the ticket's earlier one) is committed. */
@@ -70,7 +74,7 @@ export class OrderStore {
       WITH v AS (
         SELECT * FROM unnest(${column("id")}::text[], ${column("eventId")}::text[], ${column("ticketId")}::text[],
                              ${column("sku")}::text[], ${column("userId")}::text[], ${column("qty")}::int[],
-                             ${column("amountCents")}::int[], ${column("status")}::text[], ${column("reason")}::text[],
+                             ${column("amountCents")}::bigint[], ${column("status")}::text[], ${column("reason")}::text[],
                              ${column("epoch")}::int[])
           AS v(id, "eventId", "ticketId", sku, "userId", quantity, "amountCents", status, reason, epoch)
       ), fence AS (

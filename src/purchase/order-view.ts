@@ -22,7 +22,9 @@ export function toOrderView(order: Order): OrderView {
     sku: order.sku,
     userId: order.userId,
     quantity: order.quantity,
-    amountCents: order.amountCents,
+    // BIGINT in PostgreSQL, a bigint from Prisma; a number in JSON. Exact: the door bounds an
+    // amount by 1e8 × 1,000 (test/unit/amount-bounds.test.ts), far below 2^53.
+    amountCents: Number(order.amountCents),
     status: order.status,
     ...(order.reason ? { reason: order.reason } : {}),
     createdAt: order.createdAt.toISOString(),

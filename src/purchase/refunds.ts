@@ -60,7 +60,7 @@ export async function requestRefund(
   // A FAILED order records no amount (nothing was sold): the charge was the product's price.
   const amountCents =
     order && order.status !== "FAILED"
-      ? order.amountCents
+      ? Number(order.amountCents)
       : await priceOf(deps, ticket.eventId, row.sku, row.quantity);
   // Once per ticket, also when many ask at once (INSERT … ON CONFLICT DO NOTHING).
   await deps.prisma.refund.createMany({

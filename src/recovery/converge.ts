@@ -26,7 +26,7 @@ export type ConvergeResult = "rebuilt" | "converging" | "archived" | "gone";
 
 export async function convergeEvent(
   deps: Deps,
-  event: { id: string; status: EventStatus; archivedAt: Date | null },
+  event: { id: string; status: EventStatus; statusVersion: number; archivedAt: Date | null },
   opts: ConvergeOptions,
 ): Promise<ConvergeResult> {
   const eventId = event.id;
@@ -41,7 +41,7 @@ export async function convergeEvent(
     return "rebuilt";
   }
   const skus = skuList.split(",");
-  await projectStatus(deps, eventId, event.status);
+  await projectStatus(deps, eventId, event);
   if (event.status === "LIVE" || event.status === "PAUSED") await keepLinesMoving(deps, eventId, skus);
   if (!opts.reconcile && event.status !== "ENDED") return "converging";
   const report = await reconcileEvent(deps, eventId, { repair: true });
@@ -59,7 +59,7 @@ export async function convergeEvent(
 export async function eventsToConverge(deps: Deps) {
   const open = await deps.prisma.event.findMany({
     where: { archivedAt: null },
-    select: { id: true, status: true, archivedAt: true },
+    select: { id: true, status: true, statusVersion: true, archivedAt: true },
     orderBy: { createdAt: "asc" },
   });
   const known = new Set(open.map((e) => e.id));
@@ -69,7 +69,7 @@ export async function eventsToConverge(deps: Deps) {
       ? []
       : await deps.prisma.event.findMany({
           where: { id: { in: inRedis } },
-          select: { id: true, status: true, archivedAt: true },
+          select: { id: true, status: true, statusVersion: true, archivedAt: true },
         });
   return [...open, ...strays];
 }

@@ -2,6 +2,7 @@
 // so the waiting room can be rebuilt after Redis loses its state. Writes go in group
 // commits: under load many tickets share one round trip.
 import type { PrismaClient } from "@prisma/client";
+import { isConnectionFault } from "../db/faults.js";
 import { GroupCommit } from "../db/group-commit.js";
 
 export interface TicketRow {
@@ -26,8 +27,10 @@ export class TicketStore {
   readonly #outcomes: GroupCommit<TicketOutcome>;
 
   constructor(private readonly prisma: PrismaClient) {
-    this.#joins = new GroupCommit((rows) => this.#writeJoins(rows));
-    this.#outcomes = new GroupCommit((outcomes) => this.#writeOutcomes(outcomes));
+    this.#joins = new GroupCommit((rows) => this.#writeJoins(rows), { isBatchFault: isConnectionFault });
+    this.#outcomes = new GroupCommit((outcomes) => this.#writeOutcomes(outcomes), {
+      isBatchFault: isConnectionFault,
+    });
   }
 
   /** Resolves once the ticket is durable (a second call for the same ticket is harmless). */
@@ -96,6 +99,8 @@ export class TicketStore {
           "decidedAt" = now()
       FROM unnest(${ids}::text[], ${statuses}::text[], ${reasons}::text[], ${orderIds}::text[])
         AS v(id, status, reason, "orderId")
-      WHERE t.id = v.id`;
+      -- A ticket's first final outcome stands: a late copy from Redis (a redelivery, a
+      -- reconcile) never turns a CANCELLED ticket CONFIRMED again.
+      WHERE t.id = v.id AND t.status IN ('PREQUEUE', 'QUEUED', 'PROCESSING')`;
   }
 }

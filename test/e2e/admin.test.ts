@@ -151,7 +151,7 @@ describe("orders and ledger, a page at a time", () => {
       sku: "A",
       userId: first?.userId,
       quantity: 1,
-      amountCents: first?.amountCents,
+      amountCents: Number(first?.amountCents),
       status: first?.status,
       ...(first?.reason ? { reason: first.reason } : {}),
       createdAt: first?.createdAt.toISOString(),

@@ -9,12 +9,13 @@
 import type { Job } from "bullmq";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPrisma } from "../../src/db/client.js";
+import { closeDeps, createDeps } from "../../src/bootstrap.js";
+import { createPrisma, type PrismaClient } from "../../src/db/client.js";
 import type { Deps } from "../../src/deps.js";
 import { transition } from "../../src/events/events.service.js";
 import { keys } from "../../src/redis/keys.js";
 import { runPrisma } from "../global-setup.js";
-import { eventually, liveEvent, startTestStack, type TestStack } from "../support/app.js";
+import { eventually, liveEvent, startTestStack, type TestStack, testConfig } from "../support/app.js";
 import { expectInvariants, fireJoins, waitForAllFinal } from "../support/invariants.js";
 import { type PrivatePostgres, startPrivatePostgres } from "../support/private-postgres.js";
 import { type PrivateRedis, startPrivateRedis } from "../support/private-redis.js";
@@ -53,9 +54,6 @@ async function withStack(
   body: (stack: TestStack) => Promise<void>,
 ): Promise<void> {
   const stack = await startTestStack({
-    // Few purchases at once: each one cut off inside its PostgreSQL transaction by the outage
-    // leaks a connection of the stack's pool of 10 for good (see the connection-leak test
-    // below); more of them than that and nothing reaches PostgreSQL again.
     workerPools: 1,
     concurrency: 4,
     env: {
@@ -69,9 +67,7 @@ async function withStack(
   try {
     await body(stack);
   } finally {
-    // After an outage, closing can hang in prisma.$disconnect() (see the connection-leak
-    // test below): give it a moment, then let go of what close() would have released last.
-    if (!(await within(stack.close(), 2000))) stack.deps.redis.disconnect();
+    await stack.close();
   }
 }
 
@@ -168,45 +164,63 @@ async function expectSettledAsFailed(deps: Deps, eventId: string, attempts: numb
   await expectInvariants(deps, eventId);
 }
 
+/**
+ * Opens `count` interactive transactions on `prisma`, each inside a long statement, then stops
+ * PostgreSQL as if it crashed and starts it again: every one of them is cut off.
+ */
+async function cutOffTransactions(prisma: PrismaClient, count: number): Promise<void> {
+  const cutOff = Promise.allSettled(
+    Array.from({ length: count }, () =>
+      prisma.$transaction(async (tx) => {
+        await tx.$queryRaw`SELECT pg_sleep(10)`;
+      }),
+    ),
+  );
+  // All are inside their transaction when the server goes.
+  const probe = new pg.Client({ connectionString: databaseUrl });
+  await probe.connect();
+  try {
+    await eventually(async () => {
+      const { rows } = await probe.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(10)%' AND pid <> pg_backend_pid()",
+      );
+      return (rows[0]?.n ?? 0) >= count;
+    }, 10_000);
+  } finally {
+    await probe.end();
+  }
+  await postgres.stop("immediate");
+  expect((await cutOff).map((r) => r.status)).toEqual(Array(count).fill("rejected"));
+  await postgres.start();
+}
+
 describe("PostgreSQL outage mid-run", () => {
-  // KNOWN PRODUCT BUG (pooled connections leak when PostgreSQL dies under an interactive
-  // transaction): Prisma 6.19's transaction manager closes a transaction by running
-  // ROLLBACK (or COMMIT) and only then calling the adapter's rollback()/commit(), which is
-  // what releases the pg client. When that ROLLBACK throws — the server is gone — the client
-  // is never released. Each purchase cut off mid-transaction (persistOrder) so takes one
-  // connection out of createPrisma's pool (src/db/client.ts) for good: with as many cut off as
-  // the pool is large, no query ever runs again after PostgreSQL is back (pg waits forever
-  // for a free client), and prisma.$disconnect() (closeDeps, the SIGTERM drain) never
-  // resolves even with one. Remove `.fails` once fixed.
-  it.fails("a transaction cut off by the outage gives its connection back: PostgreSQL is usable again and the client drains", async () => {
+  // Prisma 6.19's transaction manager closes a transaction by running ROLLBACK (or COMMIT) and
+  // only then calling the adapter's rollback()/commit(), which is what releases the pg client;
+  // when that ROLLBACK throws — the server is gone — the client was never released. Each transaction
+  // cut off so took one connection out of the pool for good, and with as many
+  // cut off as the pool is large no query ran again. createPrisma (src/db/client.ts) now releases
+  // the client of a transaction whose last statement fails, with the error, so pg closes it.
+  it("a transaction cut off by the outage gives its connection back: PostgreSQL is usable again and the client drains", async () => {
     const prisma = createPrisma(databaseUrl, { max: 2 });
     await prisma.$queryRaw`SELECT 1`;
-    const cutOff = Promise.allSettled(
-      [1, 2].map(() =>
-        prisma.$transaction(async (tx) => {
-          await tx.$queryRaw`SELECT pg_sleep(10)`;
-        }),
-      ),
-    );
-    // Both are inside their transaction when the server goes.
-    const probe = new pg.Client({ connectionString: databaseUrl });
-    await probe.connect();
-    try {
-      await eventually(async () => {
-        const { rows } = await probe.query<{ n: number }>(
-          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(10)%' AND pid <> pg_backend_pid()",
-        );
-        return (rows[0]?.n ?? 0) >= 2;
-      }, 10_000);
-    } finally {
-      await probe.end();
-    }
-    await postgres.stop("immediate");
-    expect((await cutOff).map((r) => r.status)).toEqual(["rejected", "rejected"]);
-    await postgres.start();
+    await cutOffTransactions(prisma, 2);
 
     expect(await within(prisma.$queryRaw`SELECT 1`, 3000), "a query once PostgreSQL is back").toBe(true);
     expect(await within(prisma.$disconnect(), 3000), "prisma.$disconnect()").toBe(true);
+  });
+
+  it("the SIGTERM drain (closeDeps) finishes after an outage cut off as many transactions as the pool is large", async () => {
+    const deps = createDeps(testConfig({ DATABASE_URL: databaseUrl, REDIS_URL: redis?.url() ?? "" }), {
+      name: "drain-test",
+      dbPoolSize: 2,
+    });
+    await cutOffTransactions(deps.prisma, 2);
+    expect(await within(deps.prisma.$queryRaw`SELECT 1`, 3000), "a query once PostgreSQL is back").toBe(true);
+    // closeDeps bounds $disconnect at 5 s: finishing well within it shows nothing was left lent out.
+    const started = Date.now();
+    await closeDeps(deps);
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it("PostgreSQL unreachable for 5 s in the middle of a 2,000-ticket run: jobs retry with backoff and complete after it returns", async () => {

@@ -101,14 +101,17 @@ describe("repairStock", () => {
 });
 
 describe("setSaleStatus", () => {
-  it("moves from the status seen only, and never leaves ENDED", async () => {
+  it("sets PostgreSQL's status unless Redis holds a newer version, and never leaves ENDED", async () => {
     const ev = await seedEvent(redis, { status: "LIVE", products: [{ sku: "A", stock: 1 }] });
-    expect(await setStatus(redis, ev, "PAUSED", "LIVE")).toBe("set"); // already there
-    expect(await setStatus(redis, ev, "SCHEDULED", "PAUSED")).toBe("moved");
-    expect(await setStatus(redis, ev, "LIVE", "PAUSED")).toBe("set");
+    expect(await setStatus(redis, ev, "PAUSED", 2)).toBe("set");
+    // A projection read before that transition (version 1) cannot undo it.
+    expect(await setStatus(redis, ev, "LIVE", 1)).toBe("older");
+    expect(await redis.hget(keys.meta(ev), "status")).toBe("PAUSED");
+    expect(await setStatus(redis, ev, "LIVE", 3)).toBe("set");
+    expect(await setStatus(redis, ev, "LIVE", 3)).toBe("set"); // twice is once
     await redis.hset(keys.meta(ev), "status", "ENDED");
-    expect(await setStatus(redis, ev, "ENDED", "LIVE")).toBe("ended");
+    expect(await setStatus(redis, ev, "LIVE", 9)).toBe("ended");
     expect(await redis.hget(keys.meta(ev), "status")).toBe("ENDED");
-    expect(await setStatus(redis, uniqueId("ev"), "LIVE", "PAUSED")).toBe("noEvent");
+    expect(await setStatus(redis, uniqueId("ev"), "LIVE", 1)).toBe("noEvent");
   });
 });

@@ -20,17 +20,34 @@ export async function expectInvariants(deps: Deps, eventId: string): Promise<voi
   const sum = (sku: string, reason: string) =>
     ledger.find((l) => l.sku === sku && l.reason === reason)?._sum.quantity ?? 0;
 
+  // A settled, ended sale may be archived meanwhile: then Redis holds nothing of it, and
+  // its figures are PostgreSQL's alone.
+  const archived = async () =>
+    (await deps.prisma.event.findUniqueOrThrow({ where: { id: eventId } })).archivedAt !== null;
+  let inPostgresOnly = false;
   for (const p of products) {
-    const s = await deps.redis.hgetall(keys.stock(eventId, p.sku));
+    const confirmed = orders
+      .filter((o) => o.sku === p.sku && o.status === "CONFIRMED")
+      .reduce((n, o) => n + o.quantity, 0);
+    let s = await deps.redis.hgetall(keys.stock(eventId, p.sku));
+    if (!s.total) {
+      expect(await archived(), `product ${p.sku}: Redis lacks its counters, so the sale is archived`).toBe(
+        true,
+      );
+      inPostgresOnly = true;
+      s = {
+        total: String(p.total),
+        remaining: String(p.total - confirmed),
+        reserved: "0",
+        sold: String(confirmed),
+      };
+    }
     const [total, remaining, reserved, sold] = [s.total, s.remaining, s.reserved, s.sold].map(Number) as [
       number,
       number,
       number,
       number,
     ];
-    const confirmed = orders
-      .filter((o) => o.sku === p.sku && o.status === "CONFIRMED")
-      .reduce((n, o) => n + o.quantity, 0);
     const where = `product ${p.sku}`;
     expect(sold, `${where}: sold ≤ stock`).toBeLessThanOrEqual(p.total);
     expect(remaining + reserved + sold, `${where}: remaining + reserved + sold = total`).toBe(total);
@@ -56,7 +73,7 @@ export async function expectInvariants(deps: Deps, eventId: string): Promise<voi
     "every ticket has a final outcome",
   ).toEqual([]);
   tickets.forEach((t, i) => {
-    expect(inRedis[i]?.[0], `ticket ${t.id}: Redis = PostgreSQL`).toBe(t.status);
+    if (!inPostgresOnly) expect(inRedis[i]?.[0], `ticket ${t.id}: Redis = PostgreSQL`).toBe(t.status);
     const order = orderOf.get(t.id);
     if (t.status === "CONFIRMED" || t.status === "CANCELLED") expect(order?.status).toBe(t.status);
     if (order) expect(t.status, `ticket ${t.id} follows its order`).toBe(order.status);

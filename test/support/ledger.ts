@@ -22,10 +22,17 @@ export async function expectLedgerMatchesCounters(deps: Deps, eventId: string): 
     eventId,
     products.map((p) => p.sku),
   );
+  // An archived sale has no Redis counters: PostgreSQL's figures stand for them.
+  const archived =
+    counters.some((c) => c === null) &&
+    (await deps.prisma.event.findUniqueOrThrow({ where: { id: eventId } })).archivedAt !== null;
   products.forEach((product, i) => {
     const sum = (reason: string) =>
       sums.find((s) => s.sku === product.sku && s.reason === reason)?._sum.quantity ?? 0;
-    const live = counters[i];
+    const confirmed = sold.find((s) => s.sku === product.sku)?._sum.quantity ?? 0;
+    const live = archived
+      ? { total: product.total, sold: confirmed, reserved: 0, remaining: product.total - confirmed }
+      : counters[i];
     const ledger = {
       total: sum("INITIAL") + sum("ADJUST"),
       sold: sum("SALE") - sum("CANCEL"),

@@ -1,6 +1,6 @@
 // The steps that move an event's sale in Redis: lua/startSale-3.lua (LIVE, and the pre-queue
 // placed), lua/endSale-3.lua (ENDED, whoever waits rejected) and lua/setSaleStatus-1.lua (any other
-// move, compare and set). Each is idempotent: PostgreSQL holds the status, these project it.
+// move, keyed by the status's version). Each is idempotent: PostgreSQL holds the status, these project it.
 import type { Redis } from "ioredis";
 import { LUA_CODES, luaError } from "../../errors.js";
 import { eventPrefix, keys } from "../keys.js";
@@ -79,19 +79,19 @@ export async function endSale(redis: Redis, eventId: string, skus: string[]): Pr
   return { kind: "ended", rejected };
 }
 
-export type SetStatusResult = "set" | "moved" | "ended" | "noEvent";
+export type SetStatusResult = "set" | "older" | "ended" | "noEvent";
 
-/** Sets the status from `seen` to `to`; "moved": it is no longer `seen` (read again). */
+/** Sets PostgreSQL's status, unless Redis holds a newer one ("older": this one is stale). */
 export async function setStatus(
   redis: Redis,
   eventId: string,
-  seen: string,
-  to: string,
+  status: string,
+  version: number,
 ): Promise<SetStatusResult> {
-  const reply = await redis.setSaleStatus(keys.meta(eventId), seen, to);
+  const reply = await redis.setSaleStatus(keys.meta(eventId), status, version);
   if (reply === 1) return "set";
-  if (reply === 0) return "moved";
+  if (reply === 0) return "older";
   if (reply === LUA_CODES.INVALID_STATE) return "ended";
   if (reply === LUA_CODES.NO_EVENT) return "noEvent";
-  throw new Error(`setStatus answered ${reply}`);
+  throw new Error(`setSaleStatus answered ${reply}`);
 }
