@@ -14,6 +14,7 @@ import { dbLock } from "./scenarios/db-lock.js";
 import { eta } from "./scenarios/eta.js";
 import { join, joinLimits } from "./scenarios/join.js";
 import { keepPace } from "./scenarios/keep-pace.js";
+import { pow } from "./scenarios/pow.js";
 import { purchase } from "./scenarios/purchase.js";
 import { seed } from "./scenarios/seed.js";
 import { summary } from "./scenarios/summary.js";
@@ -33,6 +34,7 @@ const SCENARIOS: Scenario<any>[] = [
   eta,
   waitingRoom,
   archive,
+  pow,
 ];
 const RESULTS = path.join(ROOT, "bench/results");
 const RUN_LIMIT_MS = 20 * 60_000;

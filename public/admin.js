@@ -141,7 +141,8 @@ function startApp() {
   ui.tokenInput.removeAttribute("aria-invalid");
   ui.app.hidden = false;
   ui.nav.hidden = false;
-  ui.queuesLink.href = paths.queuesDashboard(readToken());
+  // The dashboard has its own sign-in form (the token never travels in a URL): the plain link.
+  ui.queuesLink.href = paths.queuesDashboard();
 
   live = connectAdmin(readToken(), {
     onStats: (stats) => eventView.applyStats(stats),

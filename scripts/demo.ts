@@ -328,10 +328,10 @@ function printBanner(opts: {
   const rows: [string, string][] = [
     ["Shopper page", `${baseUrl}/?event=${eventId}`],
     ["Admin page", `${baseUrl}/admin.html`],
-    // The token once in the address; the dashboard keeps a cookie for the rest of the visit.
-    ["Queue dashboard", `${baseUrl}/admin/queues?token=${encodeURIComponent(token)}`],
+    // Its sign-in form takes the admin token (never in the address) and keeps a session cookie.
+    ["Queue dashboard", `${baseUrl}/admin/queues  (sign in with the admin token)`],
     ["API docs", `${baseUrl}/api/docs.html  (OpenAPI JSON: ${baseUrl}/api/docs)`],
-    ["Health", `${baseUrl}/healthz  ${baseUrl}/readyz  ${baseUrl}/metrics`],
+    ["Health", `${baseUrl}/healthz  ${baseUrl}/readyz  ${baseUrl}/metrics (Bearer admin token)`],
     [
       "Admin token",
       `${token}${settings.adminTokenGenerated ? "  (generated; set ADMIN_TOKEN to choose)" : ""}`,

@@ -124,10 +124,37 @@ const envSchema = z
       .default("postgresql://postgres@127.0.0.1:5432/dropqueue")
       .describe("PostgreSQL, the durable truth."),
     ADMIN_TOKEN: z.string().optional().describe("Bearer token of the admin API; required in production."),
+    METRICS_TOKEN: z
+      .string()
+      .optional()
+      .describe(
+        "Bearer token Prometheus sends to GET /metrics (at least 12 characters); the admin token when unset.",
+      ),
     TOKEN_SECRET: z
       .string()
       .optional()
       .describe("Secret that signs ticket tokens (at least 32 characters); required in production."),
+    SHOPPER_JWT_SECRET: z
+      .string()
+      .optional()
+      .describe(
+        "Shared secret (HS256, at least 32 characters) the shop's backend signs shopper identity assertions with.",
+      ),
+    SHOPPER_JWKS_URL: z
+      .string()
+      .url()
+      .optional()
+      .describe(
+        "The shop's JSON Web Key Set (RS256 / ES256 public keys) that verifies shopper identity assertions.",
+      ),
+    SHOPPER_JWT_ISSUER: z
+      .string()
+      .optional()
+      .describe("The `iss` every shopper identity assertion must carry."),
+    SHOPPER_JWT_AUDIENCE: z
+      .string()
+      .optional()
+      .describe("The `aud` every shopper identity assertion must carry (this API)."),
     TICKET_TOKEN_TTL_SECONDS: optionalNumber(z.number().int().positive()).describe(
       "How long a ticket token stays valid.",
     ),
@@ -158,6 +185,12 @@ const envSchema = z
     RATE_LIMIT_PER_SECOND: optionalNumber(z.number().int().min(0)).describe(
       "Join requests per second one client (IP) may make; other /api requests may be 5 times as many (0 turns both limits off).",
     ),
+    ADMIN_FAILURES_PER_MINUTE: optionalNumber(z.number().int().min(1)).describe(
+      "Failed admin authentications (admin API, dashboard sign-in, /admin socket, /metrics) one client may make per minute before it is refused for the rest of it.",
+    ),
+    SOCKETS_PER_CLIENT: optionalNumber(z.number().int().min(0)).describe(
+      "Socket.IO connections one client (an IPv4 address, an IPv6 /64) may hold open on one API process (0: no limit).",
+    ),
     SOLD_OUT_END_AFTER_SECONDS: optionalNumber(z.number().int().min(0)).describe(
       "A live event with every product sold out and nobody waiting ends by itself after this many seconds (0: never).",
     ),
@@ -187,6 +220,25 @@ const envSchema = z
     }
     if (env.ADMIN_TOKEN !== undefined && env.ADMIN_TOKEN.length < 12) {
       ctx.addIssue({ code: "custom", path: ["ADMIN_TOKEN"], message: "must be at least 12 characters" });
+    }
+    if (env.SHOPPER_JWT_SECRET !== undefined && env.SHOPPER_JWT_SECRET.length < 32) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SHOPPER_JWT_SECRET"],
+        message: "must be at least 32 characters",
+      });
+    }
+    if (env.SHOPPER_JWT_SECRET || env.SHOPPER_JWKS_URL) {
+      for (const name of ["SHOPPER_JWT_ISSUER", "SHOPPER_JWT_AUDIENCE"] as const)
+        if (!env[name])
+          ctx.addIssue({
+            code: "custom",
+            path: [name],
+            message: "required with SHOPPER_JWT_SECRET or SHOPPER_JWKS_URL",
+          });
+    }
+    if (env.METRICS_TOKEN !== undefined && env.METRICS_TOKEN.length < 12) {
+      ctx.addIssue({ code: "custom", path: ["METRICS_TOKEN"], message: "must be at least 12 characters" });
     }
     if (env.TOKEN_SECRET !== undefined && env.TOKEN_SECRET.length < 32) {
       ctx.addIssue({ code: "custom", path: ["TOKEN_SECRET"], message: "must be at least 32 characters" });
@@ -219,7 +271,11 @@ export interface Config {
   redisClusterNodes: RedisNode[];
   databaseUrl: string;
   adminToken: string;
+  /** Bearer token of GET /metrics (METRICS_TOKEN, or the admin token). */
+  metricsToken: string;
   tokenSecret: string;
+  /** How shopper identity assertions are verified (null: no event can require them). */
+  identity: { secret?: string; jwksUrl?: string; issuer: string; audience: string } | null;
   ticketTokenTtlSeconds: number;
   worker: {
     concurrency: number;
@@ -234,7 +290,12 @@ export interface Config {
   lifecycle: { soldOutEndAfterSeconds: number };
   logLevel: string;
   /** Who may call from other origins, and which proxies tell the client's address (src/http/security.ts). */
-  security: { corsOrigins: string[]; trustProxy: false | number | string[] };
+  security: {
+    corsOrigins: string[];
+    trustProxy: false | number | string[];
+    socketsPerClient: number;
+    adminFailuresPerMinute: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -250,14 +311,25 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   // Outside production a missing secret is made up per process start: fine for a demo or
   // a test, wrong for several processes that must accept each other's tokens.
   const devSecret = () => `dev-${crypto.randomUUID()}-${crypto.randomUUID()}`;
+  const adminToken = e.ADMIN_TOKEN ?? devSecret();
   return {
     env: e.NODE_ENV,
     http: { port: e.PORT ?? 3000, host: e.HOST, drainDelayMs: e.DRAIN_DELAY_MS ?? 0 },
     redisUrl: e.REDIS_URL,
     redisClusterNodes: (e.REDIS_CLUSTER_NODES ?? "").split(",").flatMap((node) => parseNode(node) ?? []),
     databaseUrl: e.DATABASE_URL,
-    adminToken: e.ADMIN_TOKEN ?? devSecret(),
+    adminToken,
+    metricsToken: e.METRICS_TOKEN ?? adminToken,
     tokenSecret: e.TOKEN_SECRET ?? devSecret(),
+    identity:
+      e.SHOPPER_JWT_SECRET || e.SHOPPER_JWKS_URL
+        ? {
+            ...(e.SHOPPER_JWT_SECRET ? { secret: e.SHOPPER_JWT_SECRET } : {}),
+            ...(e.SHOPPER_JWKS_URL ? { jwksUrl: e.SHOPPER_JWKS_URL } : {}),
+            issuer: e.SHOPPER_JWT_ISSUER ?? "",
+            audience: e.SHOPPER_JWT_AUDIENCE ?? "",
+          }
+        : null,
     ticketTokenTtlSeconds: e.TICKET_TOKEN_TTL_SECONDS ?? 6 * 3600,
     worker: {
       concurrency: e.WORKER_CONCURRENCY ?? 32,
@@ -274,7 +346,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     lifecycle: { soldOutEndAfterSeconds: e.SOLD_OUT_END_AFTER_SECONDS ?? 30 },
     logLevel: e.LOG_LEVEL,
-    security: { corsOrigins: e.CORS_ORIGINS, trustProxy: e.TRUST_PROXY },
+    security: {
+      corsOrigins: e.CORS_ORIGINS,
+      trustProxy: e.TRUST_PROXY,
+      socketsPerClient: e.SOCKETS_PER_CLIENT ?? 200,
+      adminFailuresPerMinute: e.ADMIN_FAILURES_PER_MINUTE ?? 10,
+    },
   };
 }
 

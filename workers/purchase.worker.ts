@@ -10,15 +10,19 @@ import { createMetrics } from "../src/http/metrics.js";
 import { registerDependencyMetrics } from "../src/ops/dependency-metrics.js";
 import { startMetricsServer } from "../src/ops/metrics-server.js";
 import { SimulatedPayment } from "../src/purchase/payment.js";
+import { RefundWorker } from "../src/purchase/refunds.js";
 import { PurchaseWorkerPool } from "../src/purchase/worker-pool.js";
 import { MaintenanceWorker } from "../src/recovery/maintenance.js";
 
 const config = loadConfigOrExit();
 const deps = createDeps(config, { name: "worker", dbPoolSize: Math.min(20, config.worker.concurrency) });
-const pool = new PurchaseWorkerPool(deps, new SimulatedPayment(config.worker.paymentLatencyMs), {
+const payment = new SimulatedPayment(config.worker.paymentLatencyMs);
+const pool = new PurchaseWorkerPool(deps, payment, {
   concurrency: config.worker.concurrency,
 });
 await pool.start();
+const refunds = new RefundWorker(deps, payment);
+await refunds.start();
 const lifecycle = new LifecycleWorker(deps);
 await lifecycle.start();
 const maintenance = new MaintenanceWorker(deps);
@@ -33,6 +37,12 @@ const metricsServer =
     : await startMetricsServer(metrics.registry, { port: config.worker.metricsPort, host: config.http.host });
 deps.log.info({ concurrency: config.worker.concurrency, metricsPort: metricsServer?.port }, "worker running");
 onShutdown(deps.log, async () => {
-  await Promise.all([pool.close(), lifecycle.close(), maintenance.close(), metricsServer?.close()]);
+  await Promise.all([
+    pool.close(),
+    lifecycle.close(),
+    maintenance.close(),
+    refunds.close(),
+    metricsServer?.close(),
+  ]);
   await closeDeps(deps);
 });

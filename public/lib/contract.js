@@ -20,8 +20,10 @@ export const paths = {
   adminLedger: (eventId, query) => `/api/admin/events/${seg(eventId)}/ledger?${query}`,
   adminStock: (eventId, sku) => `/api/admin/events/${seg(eventId)}/products/${seg(sku)}/stock`,
   adminReconcile: (eventId) => `/api/admin/events/${seg(eventId)}/reconcile`,
-  /** The BullMQ dashboard takes the token once in its URL, then keeps a cookie. */
-  queuesDashboard: (token) => `/admin/queues?token=${seg(token)}`,
+  /** The BullMQ dashboard (read-only; its own sign-in form sets a session cookie). */
+  queuesDashboard: () => "/admin/queues",
+  /** The proof-of-work puzzle an event may ask with a join. */
+  challenge: (eventId) => `/api/events/${seg(eventId)}/challenge`,
   /** The shopper's page of an event. */
   shopPage: (eventId) => `/?event=${seg(eventId)}`,
 };

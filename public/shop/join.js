@@ -5,6 +5,7 @@ import { ApiError, api } from "../lib/api.js";
 import { paths } from "../lib/contract.js";
 import { clamp } from "../lib/timing.js";
 import { joinErrorMessage } from "./messages.js";
+import { proofOfWork } from "./pow.js";
 
 const JOIN_NETWORK_RETRIES = 3;
 
@@ -34,7 +35,8 @@ export function createJoin({ eventId, catalog, shopperId, banner, isShopView, on
     try {
       const { data } = await api(paths.tickets(eventId), {
         method: "POST",
-        body: { userId, sku, quantity },
+        // An event may ask a solved proof-of-work puzzle with the join (shop/pow.js).
+        body: { userId, sku, quantity, ...(await proofOfWork(eventId)) },
       });
       if (!data?.ticketId || !data?.token)
         throw new ApiError({ code: "INTERNAL", message: "Unexpected answer" });

@@ -52,6 +52,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     TOKEN_SECRET: tokenSecret,
     LOG_LEVEL: opts.logLevel ?? "warn",
     RATE_LIMIT_PER_SECOND: "0",
+    SOCKETS_PER_CLIENT: "0",
     WORKER_CONCURRENCY: String(opts.workerConcurrency ?? 16),
     ...opts.env,
   };

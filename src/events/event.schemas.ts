@@ -27,6 +27,17 @@ export const createEventInput = z
     perUserLimit: perUserLimit.optional(),
     paymentFailureRate: z.number().min(0).max(1).optional(),
     waitingCapacity: z.number().int().min(1).max(10_000_000).optional(),
+    requireIdentity: z
+      .boolean()
+      .optional()
+      .describe("Joins must bring the shop's signed identity assertion; the user id comes from it"),
+    powDifficulty: z
+      .number()
+      .int()
+      .min(0)
+      .max(32)
+      .optional()
+      .describe("Leading zero bits of the proof-of-work puzzle a join must solve (0: none)"),
     products: z.array(productInput).min(1).max(100),
   })
   .superRefine((input, ctx) => {

@@ -43,6 +43,8 @@ export async function createEvent(deps: Deps, input: CreateEventInput): Promise<
       perUserLimit: input.perUserLimit ?? 1,
       paymentFailureRate: input.paymentFailureRate ?? 0,
       waitingCapacity: input.waitingCapacity ?? null,
+      requireIdentity: input.requireIdentity ?? false,
+      powDifficulty: input.powDifficulty ?? 0,
       products: {
         create: input.products.map((p) => ({
           sku: p.sku,

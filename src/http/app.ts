@@ -6,14 +6,17 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { Deps } from "../deps.js";
 import type { TicketTokens } from "../waiting-room/tokens.js";
 import { adminRoutes } from "./admin.routes.js";
+import { adminGate } from "./admin-auth.js";
 import { adminPages } from "./admin-pages.routes.js";
 import { adminStockRoutes } from "./admin-stock.routes.js";
+import { admissionAdminRoutes } from "./admission.routes.js";
 import type { ApiRouter } from "./api-router.js";
 import { docsRoutes } from "./docs.routes.js";
 import { errorMiddleware, notFoundRoute } from "./errors.middleware.js";
 import type { Metrics } from "./metrics.js";
 import { opsRoutes } from "./ops.routes.js";
 import { apiRateLimit } from "./rate-limit.js";
+import { refundsRoutes } from "./refunds.routes.js";
 import { registerSaleMetrics } from "./sale-metrics.js";
 import { BODY_LIMIT_BYTES, bodyGuard, cors, securityHeaders } from "./security.js";
 import { shopperRoutes } from "./shopper.routes.js";
@@ -47,6 +50,8 @@ export function createApp({ deps, tokens, metrics }: AppOptions): Express {
   // Before the body is parsed: a client over its limit costs as little as possible.
   app.use("/api", cors(deps.config.security.corsOrigins));
   app.use("/api", apiRateLimit(deps));
+  // Every admin call: a valid token, with failed authentications limited per client.
+  app.use("/api/admin", adminGate(deps));
   app.use(bodyGuard());
   app.use(express.json({ limit: BODY_LIMIT_BYTES, strict: true }));
 
@@ -58,6 +63,8 @@ export function createApp({ deps, tokens, metrics }: AppOptions): Express {
     opsRoutes(deps, metrics),
     adminRoutes(deps),
     adminStockRoutes(deps),
+    admissionAdminRoutes(deps),
+    refundsRoutes(deps),
     adminPages(deps),
   ];
   routers.push(docsRoutes(() => routers));

@@ -1,5 +1,12 @@
-// Operations: liveness, readiness (Redis and PostgreSQL answer), Prometheus metrics.
+// Operations: liveness, readiness (Redis and PostgreSQL answer), Prometheus metrics. Per-event
+// joins, outcomes, stock and queue depth are the sale's business, so /metrics asks
+// `Authorization: Bearer <METRICS_TOKEN>` (the admin token when METRICS_TOKEN is not set); Express
+// routes match any case and a trailing slash, so /METRICS and /metrics/ reach this same guarded
+// handler. Failed tokens count against the client like failed admin sign-ins.
 import { z } from "zod";
+import { adminGuard } from "../auth/admin-guard.js";
+import { clientKey } from "../auth/client-key.js";
+import { bearer, sameSecret } from "../auth/secrets.js";
 import type { Deps } from "../deps.js";
 import { ApiRouter, TAGS } from "./api-router.js";
 import type { Metrics } from "./metrics.js";
@@ -16,6 +23,7 @@ const readiness = z
 
 export function opsRoutes(deps: Deps, metrics: Metrics): ApiRouter {
   const api = new ApiRouter({ base: "/", tag: TAGS.operations });
+  const guard = adminGuard(deps);
   api.route(
     {
       method: "get",
@@ -61,8 +69,18 @@ export function opsRoutes(deps: Deps, metrics: Metrics): ApiRouter {
       summary:
         "Prometheus metrics: HTTP, purchases, errors, and per live event joins, outcomes, waiting, queue depth, stock",
       responses: { 200: { description: "Prometheus text format", contentType: "text/plain" } },
+      errors: ["UNAUTHORIZED", "RATE_LIMITED"],
     },
-    async () => ({ status: 200, body: await metrics.registry.metrics() }),
+    async ({ req, res }) => {
+      const token = bearer(req.get("authorization"));
+      await guard.authenticate(
+        clientKey(req),
+        token !== undefined && sameSecret(token, deps.config.metricsToken),
+        "A valid metrics token is required (Authorization: Bearer <METRICS_TOKEN>)",
+      );
+      res.setHeader("Cache-Control", "no-store");
+      return { status: 200, body: await metrics.registry.metrics() };
+    },
   );
   return api;
 }

@@ -7,7 +7,10 @@ import helmet from "helmet";
 import type { ServerOptions } from "socket.io";
 import type { Config } from "../config.js";
 import { AppError } from "../errors.js";
-import { DASHBOARD_PATH } from "./queues-dashboard.js";
+import { DASHBOARD_PATH, SIGN_IN_PATH } from "./queues-dashboard.js";
+
+const isSignInForm = (method: string, path: string) =>
+  method === "POST" && path.replace(/\/+$/, "").toLowerCase() === SIGN_IN_PATH;
 
 /** The most a request body (JSON, the only kind read) or a Socket.IO message may weigh. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -107,6 +110,8 @@ export function bodyGuard(limitBytes = BODY_LIMIT_BYTES): RequestHandler {
     const length = req.get("content-length");
     const chunked = req.get("transfer-encoding") !== undefined;
     if (!chunked && (length === undefined || Number(length) === 0)) return next();
+    // The dashboard's sign-in is a plain HTML form (its own parser caps it at 2 kB).
+    if (isSignInForm(req.method, req.path) && req.is("application/x-www-form-urlencoded")) return next();
     if (!req.is("application/json")) {
       throw new AppError({
         code: "VALIDATION_FAILED",

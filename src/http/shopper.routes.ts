@@ -1,5 +1,7 @@
 // Shopper API: the event as a shopper sees it, joining, reading a ticket, cancelling an order.
 import { z } from "zod";
+import { admissionOf, joinBody } from "../admission/admission.js";
+import { clientKey } from "../auth/client-key.js";
 import { bearer } from "../auth/secrets.js";
 import type { Deps } from "../deps.js";
 import { notFound } from "../errors.js";
@@ -8,14 +10,22 @@ import { getEvent } from "../events/events.service.js";
 import { cancelOrder } from "../purchase/cancel.service.js";
 import { orderView } from "../purchase/order-view.js";
 import { joinQueue, readTicket } from "../waiting-room/join.service.js";
-import { joinInput, ticketView } from "../waiting-room/ticket.schemas.js";
+import { ticketView } from "../waiting-room/ticket.schemas.js";
 import type { TicketTokens } from "../waiting-room/tokens.js";
 import { ApiRouter, TAGS } from "./api-router.js";
-import { clientKey } from "./client-key.js";
 
 const eventParams = z.object({ eventId: EVENT_ID });
 const orderParams = z.object({ orderId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "an order id") });
 const ticketParams = z.object({ ticketId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "a ticket id") });
+
+const challengeView = z
+  .object({
+    challenge: z.string(),
+    difficulty: z.number().int(),
+    algorithm: z.string(),
+    expiresAt: z.string(),
+  })
+  .meta({ id: "Challenge" });
 
 const publicEventView = z
   .object({
@@ -43,6 +53,26 @@ const joinedTicketView = ticketView
 
 export function shopperRoutes(deps: Deps, tokens: TicketTokens): ApiRouter {
   const api = new ApiRouter({ base: "/api", tag: TAGS.shopper, errors: ["RATE_LIMITED"] });
+  const admission = admissionOf(deps);
+
+  api.route(
+    {
+      method: "get",
+      path: "/events/:eventId/challenge",
+      summary: "A proof-of-work puzzle to solve before joining (events that ask one)",
+      description:
+        "Signed, short-lived, good for one join: find a nonce that meets `difficulty` under " +
+        "`algorithm`, and send {challenge, nonce} as the join's `pow` (the shop page does it in a Web Worker).",
+      params: eventParams,
+      responses: { 200: { description: "The puzzle", schema: challengeView } },
+      errors: ["NOT_FOUND"],
+    },
+    async ({ params, res }) => {
+      const { powDifficulty } = await admission.settings(params.eventId);
+      res.setHeader("Cache-Control", "no-store");
+      return { status: 200, body: admission.puzzles.issue(params.eventId, powDifficulty) };
+    },
+  );
 
   api.route(
     {
@@ -86,7 +116,7 @@ export function shopperRoutes(deps: Deps, tokens: TicketTokens): ApiRouter {
         "back (200). Follow it with GET /api/tickets/{ticketId} or the Socket.IO namespace / " +
         "(handshake auth {ticketId, token}: queue:position, ticket:result).",
       params: eventParams,
-      body: joinInput,
+      body: joinBody,
       // The per-client join limit is counted inside the join step (join.service.ts).
       responses: {
         202: { description: "A new ticket", schema: joinedTicketView },
@@ -99,10 +129,13 @@ export function shopperRoutes(deps: Deps, tokens: TicketTokens): ApiRouter {
         "LIMIT_REACHED",
         "QUEUE_FULL",
         "SERVICE_UNAVAILABLE",
+        "UNAUTHORIZED",
       ],
     },
     async ({ params, body, req }) => {
-      const { created, ticket } = await joinQueue(deps, tokens, params.eventId, body, clientKey(req));
+      // The event's admission rules: a shop-signed identity, a solved puzzle (src/admission/).
+      const input = await admission.admit(params.eventId, body);
+      const { created, ticket } = await joinQueue(deps, tokens, params.eventId, input, clientKey(req));
       return { status: created ? 202 : 200, body: ticket };
     },
   );

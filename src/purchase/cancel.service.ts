@@ -8,6 +8,7 @@ import { AppError, notFound } from "../errors.js";
 import { cancelPurchase } from "../redis/steps/cancel-purchase.js";
 import type { TicketClaims } from "../waiting-room/tokens.js";
 import { type OrderView, toOrderView } from "./order-view.js";
+import { requestRefund } from "./refunds.js";
 
 export async function cancelOrder(deps: Deps, claims: TicketClaims, orderId: string): Promise<OrderView> {
   const order = await deps.prisma.order.findUnique({ where: { id: orderId } });
@@ -21,6 +22,7 @@ export async function cancelOrder(deps: Deps, claims: TicketClaims, orderId: str
     });
   }
   if (order.status === "CONFIRMED") await recordCancel(deps, orderId);
+  await requestRefund(deps, order, "CANCELLED"); // the money goes back (src/purchase/refunds.ts)
   // Also when it was CANCELLED already: a call whose Redis step was lost completes it here.
   await cancelPurchase(deps.redis, order);
   deps.log.info({ eventId: order.eventId, ticketId: order.ticketId, orderId }, "order cancelled");

@@ -14,6 +14,7 @@ import { isFinalStatus } from "../waiting-room/ticket.schemas.js";
 import type { PurchasePayload } from "./jobs.js";
 import type { PlacedOrder } from "./order-store.js";
 import type { PaymentStep } from "./payment.js";
+import { requestRefund } from "./refunds.js";
 
 export type PurchaseResult =
   | { kind: "confirmed"; orderId: string }
@@ -74,6 +75,8 @@ export async function processPurchase(
     order = await persistOrder(deps, job, reserved, paid.approved ? null : paid.reason);
   } catch (err) {
     if (!(err instanceof StaleReservation)) throw err;
+    // Charged under the lost state: refunded unless the redelivery confirms it (src/purchase/refunds.ts).
+    if (paid.approved) await requestRefund(deps, job, "STALE_RESERVATION", { delayMs: 30_000 });
     // The rebuilt state queued the ticket again; that delivery decides it.
     log.warn("reservation made before a rebuild of the event's state: dropped");
     return { kind: "noop", why: "stale reservation" };
@@ -142,6 +145,8 @@ async function finishWithOrder(
   ]);
   if (ok) return { kind: "confirmed", orderId: order.id };
   const reason = order.reason === "PAYMENT_DECLINED" ? "PAYMENT_DECLINED" : "PROCESSING_FAILED";
+  // A charge may have gone through before the purchase failed: give it back (src/purchase/refunds.ts).
+  if (reason === "PROCESSING_FAILED") await requestRefund(deps, job, "PROCESSING_FAILED");
   return { kind: "failed", reason, orderId: order.id };
 }
 

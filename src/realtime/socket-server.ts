@@ -6,8 +6,11 @@
 import type { Server as HttpServer } from "node:http";
 import type { Redis } from "ioredis";
 import { Server, type ServerOptions, type Socket } from "socket.io";
+import { adminGuard } from "../auth/admin-guard.js";
+import { clientKeyOfRequest } from "../auth/client-key.js";
 import { sameSecret } from "../auth/secrets.js";
 import type { Deps } from "../deps.js";
+import type { AppError } from "../errors.js";
 import { getStats } from "../events/stats.service.js";
 import { keys } from "../redis/keys.js";
 import { positionOf, readQueueState } from "../waiting-room/queue-state.js";
@@ -15,6 +18,7 @@ import { isFinalStatus, type TicketResult, type TicketStatus } from "../waiting-
 import type { TicketTokens } from "../waiting-room/tokens.js";
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from "./events.js";
 import { parseOutcome } from "./outcomes.js";
+import { SocketConnectionLimit } from "./socket-limits.js";
 
 type ShopperSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -39,12 +43,16 @@ export class Realtime {
     httpServer: HttpServer,
     private readonly opts: RealtimeOptions = {},
   ) {
+    const { socketsPerClient, trustProxy } = deps.config.security;
+    const perClient = new SocketConnectionLimit(socketsPerClient, trustProxy);
     this.io = new Server(httpServer, {
       path: "/socket.io",
       serveClient: true,
       transports: ["websocket", "polling"],
       ...opts.server,
+      allowRequest: perClient.allowRequest,
     });
+    perClient.watch(this.io);
     this.io.use((socket, next) => {
       const { ticketId, token } = (socket.handshake.auth ?? {}) as { ticketId?: unknown; token?: unknown };
       this.tokens
@@ -61,10 +69,18 @@ export class Realtime {
       this.#onShopper(socket).catch((err) => deps.log.error({ err }, "socket setup failed"));
     });
 
+    const guard = adminGuard(deps);
     this.io.of("/admin").use((socket, next) => {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-      if (typeof token === "string" && sameSecret(token, deps.config.adminToken)) return next();
-      next(Object.assign(new Error("A valid admin token is required"), { data: { code: "UNAUTHORIZED" } }));
+      guard
+        .authenticate(
+          clientKeyOfRequest(socket.request, trustProxy),
+          typeof token === "string" && guard.isAdmin(token),
+        )
+        .then(
+          () => next(),
+          (err: AppError) => next(Object.assign(new Error(err.message), { data: { code: err.code } })),
+        );
     });
 
     this.#subscriber = deps.redis.duplicate();

@@ -266,7 +266,7 @@ describe("/metrics", () => {
     const { deps } = stack;
     const { event } = await sale(deps, 8, 5, { pfr: 0.2 });
     const stats = (await call("GET", `/api/admin/events/${event.id}/stats`, { headers: admin })).body;
-    const res = await call("GET", "/metrics");
+    const res = await call("GET", "/metrics", { headers: admin });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/plain");
     const samples = parseMetrics(res.text).filter((s) => s.labels.event === event.id);
@@ -308,25 +308,36 @@ describe("/metrics", () => {
     expect(res.text).toContain("# TYPE dropqueue_redis_errors_total counter");
     expect(res.text).toContain("# TYPE dropqueue_db_errors_total counter");
     await call("POST", `/api/admin/events/${event.id}/stop`, { headers: admin });
-    const after = parseMetrics((await call("GET", "/metrics")).text);
+    const after = parseMetrics((await call("GET", "/metrics", { headers: admin })).text);
     expect(after.filter((s) => s.labels.event === event.id)).toEqual([]);
   });
 });
 
 describe("/admin/queues", () => {
-  it("takes the token once as ?token=, then an HttpOnly SameSite=Strict cookie", async () => {
+  it("signs in with a form (never a token in the URL) into an HttpOnly SameSite=Strict cookie, read-only", async () => {
     const { deps } = stack;
     const event = await liveEvent(deps, {
       products: [{ sku: "A", name: "Sneaker", priceCents: 1, stock: 1 }],
     });
     expectError(await call("GET", "/admin/queues"), 401, "UNAUTHORIZED");
+    // A browser is sent to the sign-in form.
+    const page = await fetch(`${stack.url}/admin/queues`, {
+      headers: { accept: "text/html" },
+      redirect: "manual",
+    });
+    expect(page.status).toBe(303);
+    expect(page.headers.get("location")).toBe("/admin/queues/sign-in");
 
-    const first = await call("GET", `/admin/queues?token=${ADMIN_TOKEN}`);
-    expect(first.status).toBe(200);
-    expect(first.headers.get("content-type")).toContain("text/html");
+    const first = await fetch(`${stack.url}/admin/queues/sign-in`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: ADMIN_TOKEN }).toString(),
+    });
+    expect(first.status).toBe(303);
     expect(first.headers.get("referrer-policy")).toBe("no-referrer");
     const setCookie = first.headers.get("set-cookie") ?? "";
-    expect(setCookie).toMatch(/^dq_admin=[\w-]+;/);
+    expect(setCookie).toMatch(/^dq_admin=[\w.-]+;/);
     expect(setCookie).toMatch(/HttpOnly/i);
     expect(setCookie).toMatch(/SameSite=Strict/i);
     expect(setCookie).toMatch(/Path=\/admin\/queues/);
@@ -334,7 +345,9 @@ describe("/admin/queues", () => {
     expect(setCookie).not.toContain(ADMIN_TOKEN);
     const cookie = setCookie.split(";")[0] as string;
 
-    expect((await call("GET", "/admin/queues", { headers: { cookie } })).status).toBe(200);
+    const board = await call("GET", "/admin/queues", { headers: { cookie } });
+    expect(board.status).toBe(200);
+    expect(board.headers.get("content-type")).toContain("text/html");
     expect(
       (await call("GET", "/admin/queues", { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status,
     ).toBe(200);
@@ -348,15 +361,15 @@ describe("/admin/queues", () => {
       "UNAUTHORIZED",
     );
 
-    // What would strand tickets or fight the lifecycle goes through the admin API instead.
+    // Read-only: what would strand tickets or fight the lifecycle goes through the admin API instead.
     expectError(
       await call("PUT", `/admin/queues/api/queues/${event.id}-purchase/empty`, { headers: { cookie } }),
-      409,
+      405,
       "INVALID_STATE",
     );
     expectError(
       await call("PUT", `/admin/queues/api/queues/${event.id}-purchase/pause`, { headers: { cookie } }),
-      409,
+      405,
       "INVALID_STATE",
     );
     expect(await deps.queues.get(event.id).isPaused()).toBe(false);

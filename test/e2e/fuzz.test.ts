@@ -13,12 +13,14 @@ import fc from "fast-check";
 import { SignJWT } from "jose";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { leadingZeroBits, solve, solvePuzzle } from "../../src/admission/pow.js";
 import { transition } from "../../src/events/events.service.js";
 import type { ServerToClientEvents } from "../../src/realtime/events.js";
 import { TicketTokens } from "../../src/waiting-room/tokens.js";
 import { ADMIN_TOKEN, eventually, liveEvent, startTestStack, type TestStack } from "../support/app.js";
 
 const SEED = 42;
+const SHOP_SECRET = "the-shop-backend-shares-this-secret-0123456789";
 
 // ---------------------------------------------------------------------------------------
 // The stack, a guarded event (paused, with tickets joined before any fuzzing; never sent a
@@ -42,7 +44,14 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 const product = { sku: "A", name: "Sneaker", priceCents: 12000, stock: 1000 };
 
 beforeAll(async () => {
-  stack = await startTestStack({ workerPools: 1 });
+  stack = await startTestStack({
+    workerPools: 1,
+    env: {
+      SHOPPER_JWT_SECRET: SHOP_SECRET,
+      SHOPPER_JWT_ISSUER: "https://shop.example",
+      SHOPPER_JWT_AUDIENCE: "dropqueue",
+    },
+  });
   tokens = new TicketTokens(stack.deps.config.tokenSecret, 3600);
   guarded = (await liveEvent(stack.deps, { name: "Guarded", products: [product, { ...product, sku: "B" }] }))
     .id;
@@ -738,6 +747,157 @@ describe("fuzzing the HTTP contract", () => {
     await expectAlive();
     // Refused input moved nothing: the count grew by exactly the joins accepted.
     expect(await joinsOf(guarded)).toBe(joinsBefore + acceptedJoins);
+  });
+
+  it("identity assertions and proof-of-work puzzles: forged, stale, replayed or hostile ones are refused", async () => {
+    // An event that asks both (created and started through the admin API).
+    const made = await send("POST", "/api/admin/events", {
+      headers: { ...admin, "content-type": "application/json" },
+      body: JSON.stringify({
+        name: "Fuzzed gate",
+        requireIdentity: true,
+        powDifficulty: 6,
+        products: [product],
+      }),
+    });
+    expect(made.status, made.text).toBe(201);
+    const gated = JSON.parse(made.text).id as string;
+    created.push(gated);
+    expect((await send("POST", `/api/admin/events/${gated}/start`, { headers: admin })).status).toBe(200);
+    const puzzle = async () => {
+      const res = await send("GET", `/api/events/${gated}/challenge`);
+      expectSane(res, "challenge");
+      return JSON.parse(res.text) as { challenge: string; difficulty: number };
+    };
+    const secret = new TextEncoder().encode(SHOP_SECRET);
+    const now = () => Math.floor(Date.now() / 1000);
+    const identityOf = async (kind: string, sub: string): Promise<unknown> => {
+      const base = (key: Uint8Array, build: (j: SignJWT) => SignJWT = (j) => j) =>
+        build(
+          new SignJWT({})
+            .setProtectedHeader({ alg: "HS256" })
+            .setSubject(sub)
+            .setIssuer("https://shop.example")
+            .setAudience("dropqueue")
+            .setIssuedAt()
+            .setExpirationTime(now() + 120),
+        ).sign(key);
+      switch (kind) {
+        case "valid":
+          return base(secret);
+        case "wrong-secret":
+          return base(new TextEncoder().encode("not-the-shop-secret-not-the-shop-secret-0123"));
+        case "expired":
+          return base(secret, (j) => j.setIssuedAt(now() - 600).setExpirationTime(now() - 60));
+        case "too-old":
+          return base(secret, (j) => j.setIssuedAt(now() - 3600));
+        case "wrong-issuer":
+          return base(secret, (j) => j.setIssuer("https://evil.example"));
+        case "wrong-audience":
+          return base(secret, (j) => j.setAudience("elsewhere"));
+        case "alg-none":
+          return `${b64({ alg: "none" })}.${b64({ sub, iss: "https://shop.example", aud: "dropqueue", exp: now() + 60, iat: now() })}.`;
+        case "rs256-claimed":
+          return `${b64({ alg: "RS256", kid: "x" })}.${b64({ sub })}.c2ln`;
+        case "missing":
+          return undefined;
+        default:
+          return kind; // a hostile value as is
+      }
+    };
+    const identityKind = fc.oneof(
+      { weight: 4, arbitrary: fc.constant("valid") },
+      fc.constantFrom("wrong-secret", "expired", "too-old", "wrong-issuer", "wrong-audience", "alg-none"),
+      fc.constantFrom("rs256-claimed", "missing"),
+      oddString,
+    );
+    const powKind = fc.oneof(
+      { weight: 4, arbitrary: fc.constant("solved") },
+      fc.constantFrom("missing", "unsolved", "replayed", "forged-easier", "other-event", "tampered"),
+      fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)),
+      fc.record({ challenge: oddString, nonce: oddString }).map((v) => JSON.stringify(v)),
+    );
+    let spent: { challenge: string; nonce: string } | undefined;
+    const powOf = async (kind: string): Promise<unknown> => {
+      const { challenge, difficulty } = await puzzle();
+      const unsolved = () => {
+        for (let n = 0; ; n++)
+          if (leadingZeroBits(solve(challenge, n.toString(36))) < difficulty) return n.toString(36);
+      };
+      switch (kind) {
+        case "solved": {
+          const solution = { challenge, nonce: solvePuzzle(challenge, difficulty) };
+          return solution;
+        }
+        case "missing":
+          return undefined;
+        case "unsolved":
+          return { challenge, nonce: unsolved() };
+        case "replayed":
+          return spent;
+        case "forged-easier": {
+          const easier = challenge.replace(/^([^.]+)\.\d+\./, "$1.0.");
+          return { challenge: easier, nonce: "0" };
+        }
+        case "other-event": {
+          const other = challenge.replace(/^[^.]+/, guarded);
+          return { challenge: other, nonce: solvePuzzle(other, difficulty) };
+        }
+        case "tampered":
+          return { challenge: `${challenge.slice(0, -2)}AA`, nonce: solvePuzzle(challenge, difficulty) };
+        default:
+          return JSON.parse(kind);
+      }
+    };
+    let n = 0;
+    await check(
+      fc.asyncProperty(identityKind, powKind, userIdLike, async (idKind, pKind, bodyUser) => {
+        const sub = `gate-${n++}`;
+        const identity = await identityOf(idKind, sub);
+        const pow = await powOf(pKind);
+        const body = JSON.stringify({
+          userId: bodyUser,
+          sku: "A",
+          ...(identity === undefined ? {} : { identity }),
+          ...(pow === undefined ? {} : { pow }),
+        });
+        const res = await send("POST", `/api/events/${gated}/tickets`, {
+          headers: { "content-type": "application/json" },
+          body,
+        });
+        const what = `gated join identity=${idKind.slice(0, 40)} pow=${pKind.slice(0, 60)}`;
+        expectSane(res, what);
+        const acceptable = idKind === "valid" && pKind === "solved";
+        if (res.status < 300) {
+          expect(acceptable, what).toBe(true);
+          expect(res.status, what).toBe(202);
+          const { ticketId } = JSON.parse(res.text);
+          // The user is the assertion's, never the body's.
+          const row = await stack.deps.prisma.ticket.findUniqueOrThrow({ where: { id: ticketId } });
+          expect(row.userId, what).toBe(sub);
+          spent = pow as { challenge: string; nonce: string };
+        } else if (acceptable) {
+          // Only a body the join would refuse anyway (a userId of the wrong alphabet is ignored).
+          expect([400, 409, 429, 503], what).toContain(res.status);
+        }
+      }),
+      150,
+    );
+    // The admission settings route and the challenge route with hostile input.
+    await check(
+      fc.asyncProperty(anyEventId, fc.jsonValue({ maxDepth: 2 }), async (id, value) => {
+        const eventId = resolveId(id) === guarded ? victim : resolveId(id);
+        const put = await send("PUT", `/api/admin/events/${eventId}/admission`, {
+          headers: { ...admin, "content-type": "application/json" },
+          body: JSON.stringify(value),
+        });
+        expectSane(put, `admission ${eventId.slice(0, 80)} ${JSON.stringify(value).slice(0, 100)}`);
+        const challenge = await send("GET", `/api/events/${eventId}/challenge`);
+        expectSane(challenge, `challenge ${eventId.slice(0, 80)}`);
+      }),
+      100,
+    );
+    await expectAlive();
   });
 
   it("tickets, orders and the event view: hostile ids and forged tokens", async () => {

@@ -71,7 +71,9 @@ const stopEvent = (eventId: string) => admin(eventId, "stop");
 
 /** Accepted joins (202) an API process has answered, from its /metrics. */
 async function acceptedJoins(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await (
+    await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${stack.adminToken}` } })
+  ).text();
   return text
     .split("\n")
     .filter((line) => line.startsWith("dropqueue_http_requests_total{"))

@@ -17,6 +17,8 @@ import {
   type PaymentRequest,
   type PaymentResult,
   type PaymentStep,
+  type RefundRequest,
+  type RefundResult,
   SimulatedPayment,
 } from "../../src/purchase/payment.js";
 import { keys } from "../../src/redis/keys.js";
@@ -51,6 +53,10 @@ class FlakyPayment implements PaymentStep {
       throw new Error("payment provider timed out");
     }
     return this.#inner.charge(request);
+  }
+
+  refund(request: RefundRequest): Promise<RefundResult> {
+    return this.#inner.refund(request);
   }
 }
 

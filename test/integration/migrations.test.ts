@@ -92,6 +92,80 @@ describe("database rules", () => {
     expect(after.quantity).toBe(5);
   });
 
+  it("refuses TRUNCATE of the ledger, even to its owner (issue 12)", async () => {
+    const eventId = await createEvent();
+    await prisma.ledgerEntry.create({
+      data: { eventId, sku: "sku-1", reason: "INITIAL", quantity: 5, reference: "admin" },
+    });
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      // Inside a transaction rolled back whatever happens: on a database without the guard the
+      // TRUNCATE would pass, and must not empty the shared test ledger.
+      await client.query("BEGIN");
+      const truncate = await client.query('TRUNCATE "LedgerEntry" CASCADE').then(
+        () => "truncated",
+        (err: Error) => err.message,
+      );
+      await client.query("ROLLBACK");
+      expect(truncate).toMatch(/LedgerEntry is insert-only: TRUNCATE/);
+      expect(await prisma.ledgerEntry.count({ where: { eventId } })).toBe(1);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("gives the app role only what it needs: no UPDATE, DELETE or TRUNCATE on the ledger, owns nothing", async () => {
+    const eventId = await createEvent();
+    const entry = await prisma.ledgerEntry.create({
+      data: { eventId, sku: "sku-1", reason: "INITIAL", quantity: 5, reference: "admin" },
+    });
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    const asApp = async (sql: string, params: unknown[] = []) => {
+      await client.query("BEGIN");
+      try {
+        await client.query("SET LOCAL ROLE dropqueue_app");
+        await client.query(sql, params);
+        return "ok";
+      } catch (err) {
+        return (err as Error).message;
+      } finally {
+        await client.query("ROLLBACK");
+      }
+    };
+    try {
+      const role = await client.query(
+        "SELECT rolsuper, rolcreaterole, rolcreatedb, rolbypassrls, rolcanlogin FROM pg_roles WHERE rolname = 'dropqueue_app'",
+      );
+      expect(role.rows).toEqual([
+        { rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolbypassrls: false, rolcanlogin: true },
+      ]);
+      const owned = await client.query(
+        "SELECT c.relname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = 'dropqueue_app'",
+      );
+      expect(owned.rows).toEqual([]);
+
+      expect(await asApp('TRUNCATE "LedgerEntry"')).toMatch(/permission denied/);
+      expect(await asApp('DELETE FROM "LedgerEntry" WHERE id = $1', [entry.id])).toMatch(/permission denied/);
+      expect(await asApp('UPDATE "LedgerEntry" SET quantity = 6 WHERE id = $1', [entry.id])).toMatch(
+        /permission denied/,
+      );
+      expect(await asApp('ALTER TABLE "LedgerEntry" DISABLE TRIGGER ALL')).toMatch(/must be owner/);
+      // What the processes do is allowed.
+      expect(
+        await asApp(
+          `INSERT INTO "LedgerEntry" ("eventId", sku, reason, quantity, reference) VALUES ($1, 'sku-1', 'ADJUST', 1, 'admin')`,
+          [eventId],
+        ),
+      ).toBe("ok");
+      expect(await asApp('UPDATE "Event" SET name = name WHERE id = $1', [eventId])).toBe("ok");
+      expect(await asApp('SELECT 1 FROM "Event" WHERE id = $1 FOR UPDATE', [eventId])).toBe("ok");
+    } finally {
+      await client.end();
+    }
+  });
+
   it("allows one order per ticket", async () => {
     const eventId = await createEvent();
     const ticketId = `ticket-${randomUUID()}`;

@@ -147,7 +147,10 @@ describe("a job delivered twice", () => {
     const { body } = await join(url, event.id, "late", "A");
     const job = { eventId: event.id, ticketId: body.ticketId ?? "", sku: "A" };
     // Reserve, then persist as a first attempt would, but "crash" before finishing in Redis.
-    const failing = { charge: async () => ({ approved: true as const, reference: "x" }) };
+    const failing = {
+      charge: async () => ({ approved: true as const, reference: "x" }),
+      refund: async () => ({ refunded: true as const, reference: "r" }),
+    };
     const finishDropped = deps.redis.finishPurchase;
     deps.redis.finishPurchase = (async () => {
       throw new Error("connection lost");

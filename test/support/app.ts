@@ -9,6 +9,7 @@ import { createEvent, transition } from "../../src/events/events.service.js";
 import { LifecycleWorker } from "../../src/events/scheduler.js";
 import { type ApiServer, startApiServer } from "../../src/http/api-server.js";
 import { type PaymentStep, SimulatedPayment } from "../../src/purchase/payment.js";
+import { RefundWorker } from "../../src/purchase/refunds.js";
 import { PurchaseWorkerPool } from "../../src/purchase/worker-pool.js";
 import { MaintenanceWorker } from "../../src/recovery/maintenance.js";
 
@@ -18,14 +19,26 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
     NODE_ENV: "test",
     REDIS_URL: inject("redisUrl"),
-    DATABASE_URL: inject("databaseUrl"),
+    // The processes log in as the least-privilege role the migrations create, as in production.
+    DATABASE_URL: asAppRole(inject("databaseUrl")),
     ADMIN_TOKEN,
     TOKEN_SECRET: "test-token-secret-0123456789abcdef0123456789",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
     PURCHASE_BACKOFF_MS: "20",
     RATE_LIMIT_PER_SECOND: "0",
+    SOCKETS_PER_CLIENT: "0",
+    // Tests send wrong admin tokens on purpose from one address (test/e2e/abuse.test.ts sets 10).
+    ADMIN_FAILURES_PER_MINUTE: "100000",
     ...env,
   });
+}
+
+/** The same database, logged in as dropqueue_app (trust auth here; a password elsewhere). */
+export function asAppRole(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  url.username = "dropqueue_app";
+  url.password = "";
+  return url.toString();
 }
 
 export interface TestStack {
@@ -62,6 +75,8 @@ export async function startTestStack(
   }
   const lifecycle = new LifecycleWorker(deps);
   await lifecycle.start();
+  const refunds = new RefundWorker(deps, opts.payment ?? new SimulatedPayment());
+  await refunds.start();
   const maintenance = opts.maintenance ? new MaintenanceWorker(deps, opts.maintenance) : undefined;
   await maintenance?.start();
   return {
@@ -71,7 +86,12 @@ export async function startTestStack(
     lifecycle,
     url: api.url,
     async close() {
-      await Promise.all([...workers.map((w) => w.close()), lifecycle.close(), maintenance?.close()]);
+      await Promise.all([
+        ...workers.map((w) => w.close()),
+        lifecycle.close(),
+        maintenance?.close(),
+        refunds.close(),
+      ]);
       await api.close();
       await closeDeps(deps);
     },
