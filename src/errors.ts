@@ -51,6 +51,15 @@ export class AppError extends Error {
   }
 }
 
+/** What a client over its per-second limit is told. */
+export const rateLimited = (perSecond: number, retryAfterSeconds = 1) =>
+  new AppError({
+    code: "RATE_LIMITED",
+    message: "Too many requests, slow down",
+    retryAfterSeconds,
+    details: { limit: perSecond, windowSeconds: 1 },
+  });
+
 export const notFound = (what: string, details?: Record<string, unknown>) =>
   new AppError({ code: "NOT_FOUND", message: `${what} not found`, details });
 

@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { Deps } from "../deps.js";
 import { AppError, notFound } from "../errors.js";
 import { SKU } from "../events/event.schemas.js";
-import { parseInput } from "../http/validate.js";
+import { parseInput } from "../validate.js";
 import { type JoinInput, joinInput, USER_ID } from "../waiting-room/ticket.schemas.js";
 import { ShopperIdentity } from "./identity.js";
 import { PowPuzzles, powSolution } from "./pow.js";

@@ -6,6 +6,7 @@ import { clientKey } from "../auth/client-key.js";
 import { bearer, sameSecret } from "../auth/secrets.js";
 import type { Deps } from "../deps.js";
 import { AppError } from "../errors.js";
+import { ApiRouter, TAGS } from "./api-router.js";
 
 /**
  * The admin API's gate, mounted in front of /api/admin: a valid Bearer admin token, with
@@ -28,4 +29,16 @@ export function requireAdmin(adminToken: string): RequestHandler {
     }
     next();
   };
+}
+
+/** A router of the admin API: under /api/admin, documented as needing the admin token, and checking it. */
+export function adminApi(deps: Pick<Deps, "config">): ApiRouter {
+  const api = new ApiRouter({
+    base: "/api/admin",
+    tag: TAGS.admin,
+    security: ["adminToken"],
+    errors: ["RATE_LIMITED"],
+  });
+  api.use(requireAdmin(deps.config.adminToken));
+  return api;
 }

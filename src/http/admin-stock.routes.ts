@@ -8,20 +8,14 @@ import { listOrders, ordersQuery } from "../events/orders.service.js";
 import { pageOf } from "../events/paging.js";
 import { adjustStock } from "../events/stock.service.js";
 import { orderView } from "../purchase/order-view.js";
-import { requireAdmin } from "./admin-auth.js";
-import { ApiRouter, TAGS } from "./api-router.js";
+import { adminApi } from "./admin-auth.js";
+import type { ApiRouter } from "./api-router.js";
 
 const eventParams = z.object({ eventId: EVENT_ID });
 const productParams = z.object({ eventId: EVENT_ID, sku: SKU });
 
 export function adminStockRoutes(deps: Deps): ApiRouter {
-  const api = new ApiRouter({
-    base: "/api/admin",
-    tag: TAGS.admin,
-    security: ["adminToken"],
-    errors: ["RATE_LIMITED"],
-  });
-  api.use(requireAdmin(deps.config.adminToken));
+  const api = adminApi(deps);
 
   api.route(
     {

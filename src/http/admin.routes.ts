@@ -12,8 +12,8 @@ import {
 } from "../events/events.service.js";
 import { getStats, statsView } from "../events/stats.service.js";
 import { reconcileEvent, reconcileReport } from "../recovery/reconcile.js";
-import { requireAdmin } from "./admin-auth.js";
-import { ApiRouter, TAGS } from "./api-router.js";
+import { adminApi } from "./admin-auth.js";
+import type { ApiRouter } from "./api-router.js";
 
 const eventParams = z.object({ eventId: EVENT_ID });
 
@@ -25,13 +25,7 @@ const LIFECYCLE: Record<LifecycleAction, { from: string; to: string }> = {
 };
 
 export function adminRoutes(deps: Deps): ApiRouter {
-  const api = new ApiRouter({
-    base: "/api/admin",
-    tag: TAGS.admin,
-    security: ["adminToken"],
-    errors: ["RATE_LIMITED"],
-  });
-  api.use(requireAdmin(deps.config.adminToken));
+  const api = adminApi(deps);
 
   api.route(
     {

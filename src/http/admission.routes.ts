@@ -6,8 +6,8 @@ import { admissionOf } from "../admission/admission.js";
 import type { Deps } from "../deps.js";
 import { AppError, notFound } from "../errors.js";
 import { EVENT_ID } from "../events/event.schemas.js";
-import { requireAdmin } from "./admin-auth.js";
-import { ApiRouter, TAGS } from "./api-router.js";
+import { adminApi } from "./admin-auth.js";
+import type { ApiRouter } from "./api-router.js";
 
 const eventParams = z.object({ eventId: EVENT_ID });
 
@@ -24,13 +24,7 @@ const admissionView = z
 
 export function admissionAdminRoutes(deps: Deps): ApiRouter {
   const admission = admissionOf(deps);
-  const api = new ApiRouter({
-    base: "/api/admin",
-    tag: TAGS.admin,
-    security: ["adminToken"],
-    errors: ["RATE_LIMITED"],
-  });
-  api.use(requireAdmin(deps.config.adminToken));
+  const api = adminApi(deps);
   api.route(
     {
       method: "get",

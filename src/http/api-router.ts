@@ -31,7 +31,7 @@ import { isDeepStrictEqual } from "node:util";
 import { type Request, type RequestHandler, type Response, Router } from "express";
 import type { z } from "zod";
 import { AppError, type ErrorCode } from "../errors.js";
-import { parseInput } from "./validate.js";
+import { parseInput } from "../validate.js";
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 

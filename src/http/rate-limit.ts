@@ -12,7 +12,7 @@ import { adminGuard } from "../auth/admin-guard.js";
 import { clientKey } from "../auth/client-key.js";
 import { bearer } from "../auth/secrets.js";
 import type { Deps } from "../deps.js";
-import { AppError } from "../errors.js";
+import { rateLimited } from "../errors.js";
 import { keys } from "../redis/keys.js";
 
 /** Other /api requests (reading an event, polling a ticket) may be this many times as frequent. */
@@ -23,15 +23,6 @@ export const ADMIN_REQUESTS_PER_SECOND = 1000;
 
 /** A join: counted by its own Lua step, at RATE_LIMIT_PER_SECOND per client and event. */
 const isJoin = (req: Request) => req.method === "POST" && /^\/events\/[^/]+\/tickets\/?$/i.test(req.path);
-
-/** What a client over its limit is told. */
-export const rateLimited = (perSecond: number, retryAfterSeconds = 1) =>
-  new AppError({
-    code: "RATE_LIMITED",
-    message: "Too many requests, slow down",
-    retryAfterSeconds,
-    details: { limit: perSecond, windowSeconds: 1 },
-  });
 
 /** A looser limit on every /api request but joins (mounted on /api); the admin's own budget. */
 export function apiRateLimit(deps: Deps): RequestHandler {

@@ -5,8 +5,8 @@ import type { Deps } from "../deps.js";
 import { notFound } from "../errors.js";
 import { EVENT_ID, TIME } from "../events/event.schemas.js";
 import { listRefunds, retryRefund } from "../purchase/refunds.js";
-import { requireAdmin } from "./admin-auth.js";
-import { ApiRouter, TAGS } from "./api-router.js";
+import { adminApi } from "./admin-auth.js";
+import type { ApiRouter } from "./api-router.js";
 
 const REFUND_STATUSES = ["PENDING", "REFUNDED", "NOT_CHARGED", "NOT_NEEDED", "FAILED"] as const;
 
@@ -35,13 +35,7 @@ const refundView = z
   .meta({ id: "Refund" });
 
 export function refundsRoutes(deps: Deps): ApiRouter {
-  const api = new ApiRouter({
-    base: "/api/admin",
-    tag: TAGS.admin,
-    security: ["adminToken"],
-    errors: ["RATE_LIMITED"],
-  });
-  api.use(requireAdmin(deps.config.adminToken));
+  const api = adminApi(deps);
   api.route(
     {
       method: "get",

@@ -5,7 +5,7 @@ import { clientKey } from "../auth/client-key.js";
 import { bearer } from "../auth/secrets.js";
 import type { Deps } from "../deps.js";
 import { notFound } from "../errors.js";
-import { EVENT_ID, EVENT_STATUSES, SKU, TIME } from "../events/event.schemas.js";
+import { EVENT_ID, eventView, SKU } from "../events/event.schemas.js";
 import { getEvent } from "../events/events.service.js";
 import { cancelOrder } from "../purchase/cancel.service.js";
 import { orderView } from "../purchase/order-view.js";
@@ -27,13 +27,9 @@ const challengeView = z
   })
   .meta({ id: "Challenge" });
 
-const publicEventView = z
-  .object({
-    id: EVENT_ID,
-    name: z.string(),
-    status: z.enum(EVENT_STATUSES),
-    startsAt: TIME.nullable(),
-    endsAt: TIME.nullable(),
+const publicEventView = eventView
+  .pick({ id: true, name: true, status: true, startsAt: true, endsAt: true })
+  .extend({
     products: z.array(
       z.object({
         sku: SKU,

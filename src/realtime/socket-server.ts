@@ -8,7 +8,6 @@ import type { Redis } from "ioredis";
 import { Server, type ServerOptions, type Socket } from "socket.io";
 import { adminGuard } from "../auth/admin-guard.js";
 import { clientKeyOfRequest } from "../auth/client-key.js";
-import { sameSecret } from "../auth/secrets.js";
 import type { Deps } from "../deps.js";
 import type { AppError } from "../errors.js";
 import { getStats } from "../events/stats.service.js";

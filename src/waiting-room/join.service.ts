@@ -3,8 +3,7 @@
 // a QUEUED ticket then gets its purchase job.
 import { randomBytes } from "node:crypto";
 import type { Deps } from "../deps.js";
-import { AppError, LUA_CODES, luaError, notFound } from "../errors.js";
-import { rateLimited } from "../http/rate-limit.js";
+import { AppError, LUA_CODES, luaError, notFound, rateLimited } from "../errors.js";
 import { rebuildEventState } from "../recovery/rebuild.js";
 import { keys } from "../redis/keys.js";
 import { joinQueue as joinQueueStep } from "../redis/steps.js";

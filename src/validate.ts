@@ -1,7 +1,7 @@
 // Every input is checked by a zod schema; a failure is a 400 VALIDATION_FAILED that
 // lists the fields, in the contract's error shape.
 import type { z } from "zod";
-import { AppError } from "../errors.js";
+import { AppError } from "./errors.js";
 
 export function parseInput<S extends z.ZodType>(
   schema: S,
