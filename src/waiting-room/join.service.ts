@@ -6,7 +6,7 @@ import type { Deps } from "../deps.js";
 import { AppError, LUA_CODES, luaError, notFound, rateLimited } from "../errors.js";
 import { rebuildEventState } from "../recovery/rebuild.js";
 import { keys } from "../redis/keys.js";
-import { joinQueue as joinQueueStep } from "../redis/steps.js";
+import { joinQueue as joinQueueStep } from "../redis/steps/join-queue.js";
 import { outflowOf, positionOf, readQueueState } from "./queue-state.js";
 import type { JoinInput, TicketReason, TicketStatus, TicketView } from "./ticket.schemas.js";
 import type { TicketTokens } from "./tokens.js";

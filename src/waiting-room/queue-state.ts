@@ -8,6 +8,7 @@
 // than the configured rate (they cannot keep its pace), is the measured outflow used.
 import type { Redis } from "ioredis";
 import { keys } from "../redis/keys.js";
+import { outflowSeconds, OUTFLOW_WINDOW_SECONDS as WINDOW_SECONDS } from "../redis/steps/join-queue.js";
 
 export interface QueueState {
   served: number;
@@ -24,17 +25,10 @@ export interface QueueState {
   window: { count: number; ttlMs: number };
 }
 
-const WINDOW_SECONDS = 5;
 /** From a ticket's admission to its result reaching the shopper (reserve, pay, persist, push). */
 const SERVICE_SECONDS = 0.1;
 /** Below this share of the configured rate, a full window of measured outflow is believed instead. */
 const SLOWER_THAN_RATE = 0.7;
-
-/** The whole seconds (unix) the outflow is measured over: the last few, not the current one. */
-export function outflowSeconds(nowMs = Date.now()): string[] {
-  const nowSecond = Math.floor(nowMs / 1000);
-  return Array.from({ length: WINDOW_SECONDS }, (_, i) => String(nowSecond - 1 - i));
-}
 
 /**
  * The outflow waits are estimated from: the configured rate, unless every second of the

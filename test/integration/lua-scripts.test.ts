@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { LUA_CODES } from "../../src/errors.js";
 import { createRedis } from "../../src/redis/client.js";
 import { eventPrefix, keys } from "../../src/redis/keys.js";
-import { joinQueue } from "../../src/redis/steps.js";
+import { joinQueue } from "../../src/redis/steps/join-queue.js";
 import { endSale, finish, join, reserve, seedEvent, stock, ticketOf, uniqueId } from "../support/lua.js";
 
 const redis = createRedis(inject("redisUrl"));

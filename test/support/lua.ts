@@ -5,9 +5,9 @@ import type { Redis } from "ioredis";
 import { writeNewEventState } from "../../src/events/event-state.js";
 import { keys } from "../../src/redis/keys.js";
 import { finishPurchase } from "../../src/redis/steps/finish-purchase.js";
+import { joinQueue } from "../../src/redis/steps/join-queue.js";
 import { reserveStock } from "../../src/redis/steps/reserve-stock.js";
 import { endSale as endSaleStep } from "../../src/redis/steps/sale-status.js";
-import { joinQueue } from "../../src/redis/steps.js";
 
 export const uniqueId = (prefix: string) => `${prefix}_${randomBytes(6).toString("base64url")}`;
 

@@ -1,10 +1,9 @@
-// The join's Lua step, called with its keys in the order its script's header lists them.
-// Every other step has its typed module in steps/ (keys, arguments, named results).
-
+// lua/joinQueue-11.lua: the join's Lua step, called with its keys in the order its script's
+// header lists them. Its reply is still the script's table (join.service.ts reads it); every
+// other step's module names its results.
 import type { Redis } from "ioredis";
-import { outflowSeconds } from "../waiting-room/queue-state.js";
-import { eventPrefix, keys } from "./keys.js";
-import type { LuaReply } from "./scripts.js";
+import { eventPrefix, keys } from "../keys.js";
+import type { LuaReply } from "../scripts.js";
 
 export function joinQueue(
   redis: Redis,
@@ -34,4 +33,13 @@ export function joinQueue(
     limit.perSecond,
     ...outflowSeconds(),
   );
+}
+
+/** How many whole seconds the outflow (tickets admitted per second) is measured over. */
+export const OUTFLOW_WINDOW_SECONDS = 5;
+
+/** The whole seconds (unix) the outflow is measured over: the last few, not the current one. */
+export function outflowSeconds(nowMs = Date.now()): string[] {
+  const nowSecond = Math.floor(nowMs / 1000);
+  return Array.from({ length: OUTFLOW_WINDOW_SECONDS }, (_, i) => String(nowSecond - 1 - i));
 }
