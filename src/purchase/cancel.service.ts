@@ -22,9 +22,10 @@ export async function cancelOrder(deps: Deps, claims: TicketClaims, orderId: str
     });
   }
   if (order.status === "CONFIRMED") await recordCancel(deps, orderId);
-  await requestRefund(deps, order, "CANCELLED"); // the money goes back (src/purchase/refunds.ts)
-  // Also when it was CANCELLED already: a call whose Redis step was lost completes it here.
+  // Also when it was CANCELLED already: a call whose Redis step was lost completes it here
+  // (and the reconciler does, with the refund, when nobody calls again).
   await cancelPurchase(deps.redis, order);
+  await requestRefund(deps, order, "CANCELLED"); // the money goes back (src/purchase/refunds.ts)
   deps.log.info({ eventId: order.eventId, ticketId: order.ticketId, orderId }, "order cancelled");
   const cancelled = await deps.prisma.order.findUniqueOrThrow({ where: { id: orderId } });
   return toOrderView(cancelled);

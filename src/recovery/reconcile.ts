@@ -14,6 +14,7 @@ import { SKU } from "../events/event.schemas.js";
 import { syncTotal } from "../events/stock.service.js";
 import { recordReconciliation } from "../metrics.js";
 import { failPurchase, recordRedisOutcome } from "../purchase/processor.js";
+import { requestRefund } from "../purchase/refunds.js";
 import { keys } from "../redis/keys.js";
 import { cancelPurchase } from "../redis/steps/cancel-purchase.js";
 import { repairStock } from "../redis/steps/stock-counters.js";
@@ -124,7 +125,10 @@ async function applyCancels(deps: Deps, t: { eventId: string; sku: string }): Pr
   let applied = 0;
   for (const ticketId of await pendingCancels(deps, t, await cancelledTickets(deps, t))) {
     const result = await cancelPurchase(deps.redis, { ...t, ticketId });
-    if (result.kind === "cancelled") applied++;
+    if (result.kind !== "cancelled") continue;
+    applied++;
+    // The cancel's own call stopped before asking for the refund (idempotent per ticket).
+    await requestRefund(deps, { ...t, ticketId }, "CANCELLED");
   }
   if (applied > 0) deps.log.warn({ ...t, applied }, "applied cancels Redis had missed");
   return applied;

@@ -49,6 +49,10 @@ const compose = parse(read("docker-compose.yml")) as {
 /** The dropqueue_* series an expression names. */
 const metricNames = (expr: string) => [...expr.matchAll(/\bdropqueue_[a-z0-9_]+/g)].map((m) => m[0]);
 
+/** An API's /metrics, as Prometheus scrapes it: with the metrics token (the admin token here). */
+const scrapeApi = async (url: string) =>
+  (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+
 /** Metric families of a /metrics page (a histogram also answers to its _bucket, _sum and _count). */
 function families(text: string): Set<string> {
   const names = new Set<string>();
@@ -189,7 +193,7 @@ describe("what the processes export", () => {
     const { deps, url } = stack;
     // A live sale, so the per-event series are there too.
     await liveEvent(deps, { products: [{ sku: "A", name: "Seat", priceCents: 1000, stock: 5 }] });
-    const apiMetrics = await (await fetch(`${url}/metrics`)).text();
+    const apiMetrics = await scrapeApi(url);
     const exported = new Set([...families(apiMetrics), ...families(workerMetrics)]);
     const named = new Set([...ruleExprs, ...dashboardExprs].flatMap(metricNames));
     expect(named.size).toBeGreaterThan(10);
@@ -198,7 +202,7 @@ describe("what the processes export", () => {
   });
 
   it("both kinds of process report whether they reach Redis and PostgreSQL", async () => {
-    const apiMetrics = await (await fetch(`${stack.url}/metrics`)).text();
+    const apiMetrics = await scrapeApi(stack.url);
     for (const text of [apiMetrics, workerMetrics]) {
       expect(text).toMatch(/^dropqueue_dependency_up\{dependency="redis"\} 1$/m);
       expect(text).toMatch(/^dropqueue_dependency_up\{dependency="postgres"\} 1$/m);
@@ -211,7 +215,7 @@ describe("what the processes export", () => {
       products: [{ sku: "A", name: "Seat", priceCents: 1000, stock: 5 }],
     });
     const counted = async () => {
-      const text = await (await fetch(`${url}/metrics`)).text();
+      const text = await scrapeApi(url);
       return Number(/^dropqueue_reconciler_drift_units_total (\S+)$/m.exec(text)?.[1] ?? 0);
     };
     const before = await counted();

@@ -68,7 +68,11 @@ async function join(eventId: string, userId: string) {
   return { ...ticket, ...final, auth };
 }
 
-const refundOf = (ticketId: string) => stack.deps.prisma.refund.findUnique({ where: { ticketId } });
+/** The refund row, its BIGINT amount as a number (as the admin API answers it). */
+const refundOf = async (ticketId: string) => {
+  const row = await stack.deps.prisma.refund.findUnique({ where: { ticketId } });
+  return row && { ...row, amountCents: Number(row.amountCents) };
+};
 
 const product = { sku: "A", name: "Sneaker", priceCents: 12_000, stock: 10 };
 
