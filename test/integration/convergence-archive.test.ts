@@ -2,38 +2,16 @@
 // waiting or in flight, every ticket final), within ~15 s no Redis key of it remains (its
 // hash tag, BullMQ's queue keys included), it leaves the set of events the loops scan, and
 // reads still answer from PostgreSQL.
-import { afterAll, beforeAll, expect, it } from "vitest";
-import {
-  type LocalRedis as PrivateRedis,
-  startLocalRedis as startPrivateRedis,
-} from "../../src/devstack/index.js";
+import { expect, it } from "vitest";
 import { keys } from "../../src/redis/keys.js";
-import { eventually, liveEvent, startTestStack, type TestStack } from "../support/app.js";
+import { eventually, liveEvent } from "../support/app.js";
 import { admin, allTicketsFinal, buy, call, eventKeys, join } from "../support/convergence.js";
-import { type OwnDatabase, ownDatabase } from "../support/own-database.js";
+import { usePrivateStack } from "../support/private-stack.js";
 
-let redis: PrivateRedis;
-let database: OwnDatabase;
-let stack: TestStack;
-
-beforeAll(async () => {
-  database = await ownDatabase("conv_archive");
-  redis = await startPrivateRedis();
-  stack = await startTestStack({
-    workerPools: 1,
-    env: { REDIS_URL: redis.url(), DATABASE_URL: database.url },
-    maintenance: { tickMs: 300 },
-  });
-});
-
-afterAll(async () => {
-  await stack?.close();
-  await redis?.destroy();
-  await database?.drop();
-});
+const own = usePrivateStack("conv_archive", { workerPools: 1, maintenance: { tickMs: 300 } });
 
 it("a settled ENDED event leaves Redis within ~15 s, and its event and tickets still read from PostgreSQL", async () => {
-  const { deps, url } = stack;
+  const { deps, url } = own.stack;
   const event = await liveEvent(deps, { products: [{ sku: "A", name: "Seat", priceCents: 700, stock: 4 }] });
   const shoppers: { userId: string; ticketId: string; token: string; finalStatus: string }[] = [];
   for (let i = 0; i < 3; i++) shoppers.push(await buy(deps, url, event.id, `fan-${i}`));

@@ -2,38 +2,20 @@
 // added because the job add failed after the join step) does not block the line: within
 // ~15 s it is served or settled, every later ticket gets its outcome, and a sold-out
 // event still ends by itself.
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Deps } from "../../src/deps.js";
-import {
-  type LocalRedis as PrivateRedis,
-  startLocalRedis as startPrivateRedis,
-} from "../../src/devstack/index.js";
 import { transition } from "../../src/events/events.service.js";
 import { joinQueue } from "../../src/waiting-room/join.service.js";
 import { TicketTokens } from "../../src/waiting-room/tokens.js";
-import { eventually, liveEvent, startTestStack, type TestStack } from "../support/app.js";
+import { eventually, liveEvent } from "../support/app.js";
 import { allTicketsFinal, deadLinkQueues, join } from "../support/convergence.js";
 import { expectInvariants } from "../support/invariants.js";
-import { type OwnDatabase, ownDatabase } from "../support/own-database.js";
+import { usePrivateStack } from "../support/private-stack.js";
 
-let redis: PrivateRedis;
-let database: OwnDatabase;
-let stack: TestStack;
-
-beforeAll(async () => {
-  database = await ownDatabase("conv_lost_jobs");
-  redis = await startPrivateRedis();
-  stack = await startTestStack({
-    workerPools: 1,
-    env: { REDIS_URL: redis.url(), DATABASE_URL: database.url, SOLD_OUT_END_AFTER_SECONDS: "1" },
-    maintenance: { tickMs: 300 },
-  });
-});
-
-afterAll(async () => {
-  await stack?.close();
-  await redis?.destroy();
-  await database?.drop();
+const own = usePrivateStack("conv_lost_jobs", {
+  workerPools: 1,
+  env: { SOLD_OUT_END_AFTER_SECONDS: "1" },
+  maintenance: { tickMs: 300 },
 });
 
 const STOCK = 5;
@@ -73,7 +55,7 @@ async function expectLineMoves(deps: Deps, eventId: string, first: string) {
 }
 
 it("a QUEUED ticket whose BullMQ job was removed is served or settled, and the line behind it moves", async () => {
-  const { deps, url } = stack;
+  const { deps, url } = own.stack;
   const { eventId, first } = await lineWithLostFirstJob(deps, url, async (eventId) => {
     const joined = await join(url, eventId, "first-in-line");
     expect(joined.status).toBe(202);
@@ -84,7 +66,7 @@ it("a QUEUED ticket whose BullMQ job was removed is served or settled, and the l
 });
 
 it("a join whose job add failed after the join step leaves no ticket blocking the line", async () => {
-  const { deps, url } = stack;
+  const { deps, url } = own.stack;
   const tokens = new TicketTokens(deps.config.tokenSecret, deps.config.ticketTokenTtlSeconds);
   const queues = await deadLinkQueues(deps);
   try {

@@ -1,40 +1,19 @@
 // Issue 10, defect 5: a Redis total above PostgreSQL's (what a crash between the Redis
 // adjust and the commit of a stock adjustment leaves) is repaired by the reconciler, and
 // nothing beyond PostgreSQL's total can be sold.
-import { afterAll, beforeAll, expect, it } from "vitest";
-import {
-  type LocalRedis as PrivateRedis,
-  startLocalRedis as startPrivateRedis,
-} from "../../src/devstack/index.js";
+import { expect, it } from "vitest";
 import { reconcileEvent } from "../../src/recovery/reconcile.js";
 import { keys } from "../../src/redis/keys.js";
-import { liveEvent, startTestStack, type TestStack } from "../support/app.js";
+import { liveEvent } from "../support/app.js";
 import { allTicketsFinal, confirmedOrders, join, stockOf } from "../support/convergence.js";
 import { expectInvariants } from "../support/invariants.js";
 import { expectLedgerMatchesCounters } from "../support/ledger.js";
-import { type OwnDatabase, ownDatabase } from "../support/own-database.js";
+import { usePrivateStack } from "../support/private-stack.js";
 
-let redis: PrivateRedis;
-let database: OwnDatabase;
-let stack: TestStack;
-
-beforeAll(async () => {
-  database = await ownDatabase("conv_stock");
-  redis = await startPrivateRedis();
-  stack = await startTestStack({
-    workerPools: 1,
-    env: { REDIS_URL: redis.url(), DATABASE_URL: database.url },
-  });
-});
-
-afterAll(async () => {
-  await stack?.close();
-  await redis?.destroy();
-  await database?.drop();
-});
+const own = usePrivateStack("conv_stock", { workerPools: 1 });
 
 it("Redis total above PostgreSQL's: reconcile brings it back, and only PostgreSQL's total sells", async () => {
-  const { deps, url } = stack;
+  const { deps, url } = own.stack;
   const event = await liveEvent(deps, {
     products: [{ sku: "A", name: "Seat", priceCents: 1200, stock: 10 }],
   });

@@ -2,39 +2,23 @@
 // admitted until the event's state is rebuilt from PostgreSQL, then the sale finishes
 // with nothing oversold, nothing confirmed forgotten, and one outcome per ticket.
 import { io, type Socket } from "socket.io-client";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { type LocalRedis, startLocalRedis } from "../../src/devstack/index.js";
+import { expect, it } from "vitest";
 import { transition } from "../../src/events/events.service.js";
 import type { ServerToClientEvents } from "../../src/realtime/events.js";
 import { keys } from "../../src/redis/keys.js";
-import { eventually, liveEvent, startTestStack, type TestStack } from "../support/app.js";
+import { eventually, liveEvent } from "../support/app.js";
 import { expectInvariants, fireJoins, waitForAllFinal } from "../support/invariants.js";
-import { type OwnDatabase, ownDatabase } from "../support/own-database.js";
+import { usePrivateStack } from "../support/private-stack.js";
 
-let redis: LocalRedis;
-let database: OwnDatabase;
-let stack: TestStack;
-
-beforeAll(async () => {
-  // A database of its own: the rebuild brings back every event with a sale that Redis lacks.
-  database = await ownDatabase("redis_loss");
-  redis = await startLocalRedis();
-  stack = await startTestStack({
-    workerPools: 2,
-    concurrency: 8,
-    env: { REDIS_URL: redis.url(), DATABASE_URL: database.url },
-    maintenance: { tickMs: 300 },
-  });
-});
-
-afterAll(async () => {
-  await stack?.close();
-  await redis?.destroy();
-  await database?.drop();
+// A database of its own: the rebuild brings back every event with a sale that Redis lacks.
+const own = usePrivateStack("redis_loss", {
+  workerPools: 2,
+  concurrency: 8,
+  maintenance: { tickMs: 300 },
 });
 
 it("a FLUSHALL mid-sale: rebuilt from PostgreSQL, then the sale finishes with every promise kept", async () => {
-  const { deps, url } = stack;
+  const { deps, url } = own.stack;
   const event = await liveEvent(deps, {
     admissionRate: 25,
     paymentFailureRate: 0.05,
