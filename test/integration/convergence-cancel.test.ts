@@ -3,69 +3,41 @@
 // Total 1, one unit sold: after a cancel whose Redis step failed, a reconcile, and the cancel
 // again, the stock is remaining 1 / sold 0 / reserved 0 (never remaining 2 / sold −1), and
 // two more buyers get exactly one unit between them.
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Deps } from "../../src/deps.js";
-import {
-  type LocalRedis as PrivateRedis,
-  startLocalRedis as startPrivateRedis,
-} from "../../src/devstack/index.js";
 import { cancelOrder } from "../../src/purchase/cancel.service.js";
 import { SimulatedPayment } from "../../src/purchase/payment.js";
 import { processPurchase } from "../../src/purchase/processor.js";
 import { reconcileEvent } from "../../src/recovery/reconcile.js";
-import { liveEvent, startTestStack, type TestStack } from "../support/app.js";
+import { liveEvent } from "../support/app.js";
 import {
   allTicketsFinal,
   buy,
-  type CuttableProxy,
   call,
   confirmedOrders,
-  depsThrough,
-  startCuttableProxy,
   stockOf,
   withRedisCut,
 } from "../support/convergence.js";
 import { expectInvariants } from "../support/invariants.js";
-import { type OwnDatabase, ownDatabase } from "../support/own-database.js";
+import { useProxiedStack } from "../support/private-stack.js";
 
-let redis: PrivateRedis;
-let database: OwnDatabase;
-let stack: TestStack;
-let proxy: CuttableProxy;
-let cutDeps: Deps & { close(): Promise<void> };
-
-beforeAll(async () => {
-  database = await ownDatabase("conv_cancel");
-  redis = await startPrivateRedis();
-  stack = await startTestStack({
-    workerPools: 1,
-    env: { REDIS_URL: redis.url(), DATABASE_URL: database.url },
-  });
-  proxy = await startCuttableProxy(redis.port);
-  cutDeps = await depsThrough(stack.deps, proxy);
-});
-
-afterAll(async () => {
-  await cutDeps?.close();
-  await proxy?.close();
-  await stack?.close();
-  await redis?.destroy();
-  await database?.drop();
+const own = useProxiedStack("conv_cancel", {
+  workerPools: 1,
 });
 
 const oneUnit = (deps: Deps) =>
   liveEvent(deps, { products: [{ sku: "A", name: "Seat", priceCents: 4000, stock: 1 }] });
 
 it("a cancel whose Redis step failed, a reconcile, then the cancel again: the unit comes back once", async () => {
-  const { deps, url } = stack;
+  const { deps, url } = own.stack;
   const event = await oneUnit(deps);
   const first = await buy(deps, url, event.id, "alice");
   expect(first.finalStatus).toBe("CONFIRMED");
   const orderId = first.orderId as string;
 
   // The API process that takes the cancel loses Redis for that call.
-  const lost = await withRedisCut(proxy, () =>
-    cancelOrder(cutDeps, { ticketId: first.ticketId, eventId: event.id, userId: "alice" }, orderId),
+  const lost = await withRedisCut(own.proxy, () =>
+    cancelOrder(own.throughProxy, { ticketId: first.ticketId, eventId: event.id, userId: "alice" }, orderId),
   );
   console.log(
     `cancel with Redis cut: ${lost.ok ? "answered" : `failed (${String((lost as { error: unknown }).error)})`}`,
@@ -101,7 +73,7 @@ it("a cancel whose Redis step failed, a reconcile, then the cancel again: the un
 });
 
 it("cancels racing tight-loop reconciles (no fault): each unit comes back once, remaining never negative", async () => {
-  const { deps, url } = stack;
+  const { deps, url } = own.stack;
   const units = 60;
   const event = await liveEvent(deps, {
     products: [{ sku: "A", name: "Seat", priceCents: 4000, stock: units }],
@@ -153,15 +125,15 @@ it("cancels racing tight-loop reconciles (no fault): each unit comes back once, 
 });
 
 it("a late delivery of a cancelled ticket's purchase does not turn it CONFIRMED again (suspected)", async () => {
-  const { deps, url } = stack;
+  const { deps, url } = own.stack;
   const event = await oneUnit(deps);
   const first = await buy(deps, url, event.id, "dave");
   expect(first.finalStatus).toBe("CONFIRMED");
 
   // The cancel commits in PostgreSQL, its Redis step is lost...
-  await withRedisCut(proxy, () =>
+  await withRedisCut(own.proxy, () =>
     cancelOrder(
-      cutDeps,
+      own.throughProxy,
       { ticketId: first.ticketId, eventId: event.id, userId: "dave" },
       first.orderId as string,
     ),

@@ -5,12 +5,8 @@
 //  3. Stopping a sale strands no purchase that holds a reservation: each ends with a final
 //     outcome within 30 s of the stop, and nothing stays reserved.
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Deps } from "../../src/deps.js";
-import {
-  type LocalRedis as PrivateRedis,
-  startLocalRedis as startPrivateRedis,
-} from "../../src/devstack/index.js";
 import type { CreateEventInput } from "../../src/events/event.schemas.js";
 import { transition } from "../../src/events/events.service.js";
 import {
@@ -22,20 +18,17 @@ import {
   SimulatedPayment,
 } from "../../src/purchase/payment.js";
 import { keys } from "../../src/redis/keys.js";
-import { eventually, liveEvent, startTestStack, type TestStack } from "../support/app.js";
+import { eventually, liveEvent } from "../support/app.js";
 import {
   admin,
   allTicketsFinal,
-  type CuttableProxy,
   deadLinkQueues,
-  depsThrough,
   join,
-  startCuttableProxy,
   stockOf,
   withRedisCut,
 } from "../support/convergence.js";
 import { expectInvariants } from "../support/invariants.js";
-import { type OwnDatabase, ownDatabase } from "../support/own-database.js";
+import { useProxiedStack } from "../support/private-stack.js";
 
 /**
  * A provider that is slow, and whose first call for each purchase fails on a transient
@@ -60,33 +53,13 @@ class FlakyPayment implements PaymentStep {
   }
 }
 
-let redis: PrivateRedis;
-let database: OwnDatabase;
-let stack: TestStack;
-let proxy: CuttableProxy;
-let cutDeps: Deps & { close(): Promise<void> };
-
-beforeAll(async () => {
-  database = await ownDatabase("conv_lifecycle");
-  redis = await startPrivateRedis();
-  stack = await startTestStack({
-    workerPools: 2,
-    concurrency: 8,
-    payment: new FlakyPayment(),
-    // Retries wait 1–3 s: a stop finds purchases reserved and waiting for their retry.
-    env: { REDIS_URL: redis.url(), DATABASE_URL: database.url, PURCHASE_BACKOFF_MS: "1500" },
-    maintenance: { tickMs: 300 },
-  });
-  proxy = await startCuttableProxy(redis.port);
-  cutDeps = await depsThrough(stack.deps, proxy);
-});
-
-afterAll(async () => {
-  await cutDeps?.close();
-  await proxy?.close();
-  await stack?.close();
-  await redis?.destroy();
-  await database?.drop();
+const own = useProxiedStack("conv_lifecycle", {
+  workerPools: 2,
+  concurrency: 8,
+  payment: new FlakyPayment(),
+  // Retries wait 1–3 s: a stop finds purchases reserved and waiting for their retry.
+  env: { PURCHASE_BACKOFF_MS: "1500" },
+  maintenance: { tickMs: 300 },
 });
 
 const product = (stock: number) => ({ sku: "A", name: "Seat", priceCents: 2500, stock });
@@ -119,7 +92,7 @@ async function liveWithLine(deps: Deps, url: string, joins: number) {
 
 describe("2. admin actions are idempotent and converge", () => {
   it("repeating an action that already took effect answers 2xx with the event as it is", async () => {
-    const { url } = stack;
+    const { url } = own.stack;
     const created = await admin<{ id: string; status: string }>(url, "POST", "/events", {
       name: "Repeat me",
       admissionRate: 100,
@@ -156,9 +129,9 @@ describe("2. admin actions are idempotent and converge", () => {
   });
 
   it("a start whose Redis side failed can be sent again: 2xx, and every pre-queue ticket gets its outcome", async () => {
-    const { deps, url } = stack;
+    const { deps, url } = own.stack;
     const event = await scheduledWithPrequeue(deps, url, 15);
-    const lost = await withRedisCut(proxy, () => transition(cutDeps, event.id, "start"));
+    const lost = await withRedisCut(own.proxy, () => transition(own.throughProxy, event.id, "start"));
     console.log(
       `start with Redis cut: ${lost.ok ? "answered" : `failed (${String((lost as { error: unknown }).error)})`}`,
     );
@@ -172,7 +145,7 @@ describe("2. admin actions are idempotent and converge", () => {
   });
 
   it("after a start that queued the pre-queue but lost the jobs, and no repeat, the loop serves the pre-queue", async () => {
-    const { deps, url } = stack;
+    const { deps, url } = own.stack;
     const event = await scheduledWithPrequeue(deps, url, 15);
     // Redis answers the sale's own step, but the job adds go over the cut link (the process
     // died, or lost Redis, between the shuffle and the adds).
@@ -204,9 +177,9 @@ describe("2. admin actions are idempotent and converge", () => {
   });
 
   it("after a start whose Redis side failed and no repeat, within ~10 s Redis is LIVE and the pre-queue is served", async () => {
-    const { deps, url } = stack;
+    const { deps, url } = own.stack;
     const event = await scheduledWithPrequeue(deps, url, 15);
-    await withRedisCut(proxy, () => transition(cutDeps, event.id, "start"));
+    await withRedisCut(own.proxy, () => transition(own.throughProxy, event.id, "start"));
     expect((await deps.prisma.event.findUniqueOrThrow({ where: { id: event.id } })).status).toBe("LIVE");
     try {
       await eventually(async () => (await deps.redis.hget(keys.meta(event.id), "status")) === "LIVE", 10_000);
@@ -220,9 +193,9 @@ describe("2. admin actions are idempotent and converge", () => {
   });
 
   it("a stop whose Redis side failed can be sent again: 2xx ENDED, joins refused, every ticket settled", async () => {
-    const { deps, url } = stack;
+    const { deps, url } = own.stack;
     const event = await liveWithLine(deps, url, 20);
-    const lost = await withRedisCut(proxy, () => transition(cutDeps, event.id, "stop"));
+    const lost = await withRedisCut(own.proxy, () => transition(own.throughProxy, event.id, "stop"));
     console.log(
       `stop with Redis cut: ${lost.ok ? "answered" : `failed (${String((lost as { error: unknown }).error)})`}`,
     );
@@ -239,9 +212,9 @@ describe("2. admin actions are idempotent and converge", () => {
   });
 
   it("after a stop whose Redis side failed and no repeat, within ~10 s Redis says ENDED and admits nobody", async () => {
-    const { deps, url } = stack;
+    const { deps, url } = own.stack;
     const event = await liveWithLine(deps, url, 20);
-    await withRedisCut(proxy, () => transition(cutDeps, event.id, "stop"));
+    await withRedisCut(own.proxy, () => transition(own.throughProxy, event.id, "stop"));
     expect((await deps.prisma.event.findUniqueOrThrow({ where: { id: event.id } })).status).toBe("ENDED");
 
     const started = Date.now();
@@ -271,7 +244,7 @@ describe("2. admin actions are idempotent and converge", () => {
 
 describe("3. a stop strands no reserved purchase", () => {
   it("purchases in payment or in a retry's backoff at the stop all end within 30 s, nothing left reserved", async () => {
-    const { deps, url } = stack;
+    const { deps, url } = own.stack;
     const total = 100;
     const event = await liveEvent(deps, { admissionRate: 200, products: [product(total)] });
     for (let i = 0; i < 60; i++) expect((await join(url, event.id, `buyer-${i}`)).status).toBe(202);

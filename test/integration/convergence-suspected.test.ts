@@ -8,12 +8,7 @@
 // (The third, a late CONFIRMED overwriting CANCELLED in the Ticket table, is in
 // convergence-cancel.test.ts.)
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import type { Deps } from "../../src/deps.js";
-import {
-  type LocalRedis as PrivateRedis,
-  startLocalRedis as startPrivateRedis,
-} from "../../src/devstack/index.js";
+import { expect, it } from "vitest";
 import type { CreateEventInput } from "../../src/events/event.schemas.js";
 import { createEventInput } from "../../src/events/event.schemas.js";
 import { createEvent } from "../../src/events/events.service.js";
@@ -22,46 +17,18 @@ import { failPurchase, processPurchase } from "../../src/purchase/processor.js";
 import { runMaintenance } from "../../src/recovery/maintenance.js";
 import { reconcileEvent } from "../../src/recovery/reconcile.js";
 import { keys } from "../../src/redis/keys.js";
-import { liveEvent, startTestStack, type TestStack } from "../support/app.js";
-import {
-  type CuttableProxy,
-  depsThrough,
-  join,
-  startCuttableProxy,
-  stockOf,
-} from "../support/convergence.js";
+import { liveEvent } from "../support/app.js";
+import { join, stockOf } from "../support/convergence.js";
 import { expectInvariants } from "../support/invariants.js";
-import { type OwnDatabase, ownDatabase } from "../support/own-database.js";
+import { useProxiedStack } from "../support/private-stack.js";
 
-let redis: PrivateRedis;
-let database: OwnDatabase;
-let stack: TestStack;
-let proxy: CuttableProxy;
-let slowDeps: Deps & { close(): Promise<void> };
-
-beforeAll(async () => {
-  database = await ownDatabase("conv_suspected");
-  redis = await startPrivateRedis();
-  // No purchase workers: the tests deliver purchases themselves.
-  stack = await startTestStack({
-    workerPools: 0,
-    env: { REDIS_URL: redis.url(), DATABASE_URL: database.url },
-  });
-  // Another process whose Redis link is slow: it makes each race's window wide.
-  proxy = await startCuttableProxy(redis.port);
-  slowDeps = await depsThrough(stack.deps, proxy);
-});
-
-afterAll(async () => {
-  await slowDeps?.close();
-  await proxy?.close();
-  await stack?.close();
-  await redis?.destroy();
-  await database?.drop();
+// No purchase workers: the tests deliver purchases themselves.
+const own = useProxiedStack("conv_suspected", {
+  workerPools: 0,
 });
 
 it("creates racing the maintenance loop's rebuilds: Redis' epoch is PostgreSQL's for every event", async () => {
-  const { deps } = stack;
+  const { deps } = own.stack;
   let racing = true;
   let passes = 0;
   const loop = async () => {
@@ -75,7 +42,7 @@ it("creates racing the maintenance loop's rebuilds: Redis' epoch is PostgreSQL's
   const created: string[] = [];
   // The creating process' Redis writes take 300 ms to arrive: the loop finds the committed
   // event without Redis state meanwhile.
-  proxy.delay(300);
+  own.proxy.delay(300);
   await Promise.all(
     Array.from({ length: 4 }, async () => {
       for (let i = 0; i < 3; i++) {
@@ -84,11 +51,11 @@ it("creates racing the maintenance loop's rebuilds: Redis' epoch is PostgreSQL's
           startsAt,
           products: [{ sku: "A", name: "Seat", priceCents: 100, stock: 5 }],
         });
-        created.push((await createEvent(slowDeps, input)).id);
+        created.push((await createEvent(own.throughProxy, input)).id);
       }
     }),
   );
-  proxy.delay(0);
+  own.proxy.delay(0);
   await sleep(200);
   racing = false;
   await loops;
@@ -111,7 +78,7 @@ it("creates racing the maintenance loop's rebuilds: Redis' epoch is PostgreSQL's
 });
 
 it("failPurchase racing a duplicate delivery that commits: no unit returned while sold", async () => {
-  const { deps, url } = stack;
+  const { deps, url } = own.stack;
   const tickets = 20;
   const event = await liveEvent(deps, {
     products: [{ sku: "A", name: "Seat", priceCents: 500, stock: tickets }],
@@ -126,20 +93,20 @@ it("failPurchase racing a duplicate delivery that commits: no unit returned whil
   // the duplicate delivery reserves in between and pays slowly: the give-up lands while it
   // holds the reservation, and its commit lands after.
   const payment = new SimulatedPayment(150);
-  proxy.delay(60);
+  own.proxy.delay(60);
   const outcomes: string[] = [];
   // In line order (the fairness rule admits the first waiting ticket first).
   for (const [i, ticketId] of joined.entries()) {
     const job = { eventId: event.id, ticketId, sku: "A" };
     const [delivered, failed] = await Promise.allSettled([
       sleep(70 + (i % 4) * 10).then(() => processPurchase(deps, payment, job)),
-      failPurchase(slowDeps, job),
+      failPurchase(own.throughProxy, job),
     ]);
     const show = (r: PromiseSettledResult<{ kind: string }>) =>
       r.status === "fulfilled" ? r.value.kind : `threw ${String(r.reason).slice(0, 40)}`;
     outcomes.push(`${show(delivered)}/${show(failed)}`);
   }
-  proxy.delay(0);
+  own.proxy.delay(0);
   const beforeReconcile = await stockOf(deps, event.id);
   const confirmedInPostgres = await deps.prisma.order.count({
     where: { eventId: event.id, status: "CONFIRMED" },
