@@ -8,6 +8,7 @@ import type { Deps } from "../deps.js";
 import { createBullConnection } from "../redis/client.js";
 import { keys } from "../redis/keys.js";
 import { convergeEvent, eventsToConverge } from "./converge.js";
+import { convergeStocks } from "./stocks.js";
 
 export const MAINTENANCE_QUEUE = "maintenance";
 const RECONCILE_EVERY_MS = 10_000;
@@ -69,7 +70,10 @@ export class MaintenanceWorker {
   }
 }
 
-/** One pass over every event not archived; one event's failure does not stop the others. */
+/**
+ * One pass over every event not archived (one event's failure does not stop the others), then
+ * over the stock core's stocks and takes.
+ */
 export async function runMaintenance(deps: Deps): Promise<void> {
   const events = await eventsToConverge(deps);
   // The costly reconcile runs once per RECONCILE_EVERY_MS across all worker processes.
@@ -81,5 +85,10 @@ export async function runMaintenance(deps: Deps): Promise<void> {
     } catch (err) {
       deps.log.warn({ err, eventId: event.id }, "could not converge the event this pass");
     }
+  }
+  try {
+    await convergeStocks(deps, { reconcile });
+  } catch (err) {
+    deps.log.warn({ err }, "could not converge the stocks this pass");
   }
 }

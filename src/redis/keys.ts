@@ -5,6 +5,18 @@
 
 export const eventPrefix = (eventId: string) => `dq:{ev:${eventId}}:`;
 
+/**
+ * Prefix of a stock group's keys (src/stock/): the stocks of one group share the hash tag
+ * {stk:<group>}, so one step may take several of them (an order's lines at one location).
+ */
+export const stockPrefix = (group: string) => `dq:{stk:${group}}:`;
+
+/** Where a core stock's live state lives: its group and its id. */
+export interface StockAddress {
+  group: string;
+  stockId: string;
+}
+
 export const keys = {
   /** Hash: status, rate, limit, pfr, capacity — what the Lua steps need to know of the event. */
   meta: (eventId: string) => `${eventPrefix(eventId)}meta`,
@@ -43,6 +55,17 @@ export const keys = {
   reconcileGate: () => "dq:reconcile-gate",
   /** BullMQ prefix of the maintenance queue (the convergence loop's scheduler). */
   maintenancePrefix: () => "{dq}",
+  /**
+   * Hash per core stock: status, total (-1: unlimited), remaining, reserved (held), sold
+   * (taken), limit, startsAt, endsAt, epoch.
+   */
+  stockCounters: (s: StockAddress) => `${stockPrefix(s.group)}${s.stockId}`,
+  /** Hash per core stock: userId → units the user holds or took (the per-user limit). */
+  stockUsers: (s: StockAddress) => `${stockPrefix(s.group)}${s.stockId}:users`,
+  /** Hash per core stock: reference → "status|quantity|userId" of every take it knows. */
+  stockRefs: (s: StockAddress) => `${stockPrefix(s.group)}${s.stockId}:refs`,
+  /** String: held while one process builds a stock group's state from PostgreSQL. */
+  stockBuildLock: (s: StockAddress) => `${stockPrefix(s.group)}${s.stockId}:build-lock`,
   /** Pub/sub channel on which final ticket outcomes are published. */
   outcomesChannel: () => "dq:outcomes",
   /** Key prefix of a per-client request counter (rate-limiter-flexible appends `:<client>`). */

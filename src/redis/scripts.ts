@@ -1,5 +1,6 @@
 // Loads every lua/<verbNoun>-<numberOfKeys>.lua as an ioredis command, with the key
-// count taken from the file name, and declares each command's signature once.
+// count taken from the file name, and declares each command's signature once. A script
+// named <verbNoun>-n.lua takes a variable number of keys: its callers pass the count first.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,12 +27,19 @@ declare module "ioredis" {
     repairStock: ScriptCommand<Context>;
     setTotal: ScriptCommand<Context>;
     setSaleStatus: ScriptCommand<Context>;
+    takeStock: ScriptCommand<Context>;
+    releaseTake: ScriptCommand<Context>;
+    confirmTake: ScriptCommand<Context>;
+    loadStock: ScriptCommand<Context>;
+    closeStock: ScriptCommand<Context>;
+    repairTakes: ScriptCommand<Context>;
   }
 }
 
 export interface ScriptFile {
   name: string;
-  numberOfKeys: number;
+  /** Undefined for a -n script: the caller passes the key count first. */
+  numberOfKeys: number | undefined;
   lua: string;
 }
 
@@ -39,11 +47,11 @@ export function readScripts(dir = LUA_DIR): ScriptFile[] {
   return readdirSync(dir)
     .filter((file) => file.endsWith(".lua"))
     .map((file) => {
-      const match = /^([a-zA-Z]+)-(\d+)\.lua$/.exec(file);
+      const match = /^([a-zA-Z]+)-(\d+|n)\.lua$/.exec(file);
       if (!match?.[1] || !match[2]) throw new Error(`lua/${file}: expected <verbNoun>-<numberOfKeys>.lua`);
       return {
         name: match[1],
-        numberOfKeys: Number(match[2]),
+        numberOfKeys: match[2] === "n" ? undefined : Number(match[2]),
         lua: readFileSync(path.join(dir, file), "utf8"),
       };
     });
@@ -54,7 +62,12 @@ const cached = readScripts();
 /** Defines every script on a client (idempotent per client). */
 export function defineScripts(redis: Redis): Redis {
   for (const script of cached) {
-    redis.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+    redis.defineCommand(
+      script.name,
+      script.numberOfKeys === undefined
+        ? { lua: script.lua }
+        : { numberOfKeys: script.numberOfKeys, lua: script.lua },
+    );
   }
   return redis;
 }

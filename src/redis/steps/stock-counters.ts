@@ -24,7 +24,20 @@ export async function setTotal(
   total: number,
   mode: "check" | "sync",
 ): Promise<SetTotalResult> {
-  const reply = await redis.setTotal(keys.stock(t.eventId, t.sku), total, mode);
+  return setTotalAt(redis, keys.stock(t.eventId, t.sku), total, mode);
+}
+
+/**
+ * The same step on any hash with the fields total, remaining, reserved and sold: an event's
+ * product (keys.stock) or a core stock (keys.stockCounters).
+ */
+export async function setTotalAt(
+  redis: Redis,
+  counters: string,
+  total: number,
+  mode: "check" | "sync",
+): Promise<SetTotalResult> {
+  const reply = await redis.setTotal(counters, total, mode);
   if (reply === LUA_CODES.NO_PRODUCT) return { kind: "noProduct" };
   if (!Array.isArray(reply)) throw new Error(`setTotal answered ${reply}`);
   const [code, a = 0, b = 0, c = 0, d = 0, e = 0] = reply.map(Number);

@@ -1,0 +1,144 @@
+// The steps that write a core stock's state from PostgreSQL: lua/loadStock-3.lua (build it,
+// keyed by the state's epoch), lua/closeStock-1.lua (close it, final) and
+// lua/repairTakes-3.lua (the reconciler's repair: takes moved forward, counters recomputed).
+// Also the plain reads of that state.
+import type { Redis } from "ioredis";
+import { LUA_CODES } from "../../errors.js";
+import { keys, type StockAddress } from "../keys.js";
+import type { TakeStatusInRedis } from "./stock-takes.js";
+
+export interface StockCounters {
+  /** null: unlimited. */
+  remaining: number | null;
+  reserved: number;
+  sold: number;
+}
+
+export interface StockSettings {
+  epoch: number;
+  status: "LIVE" | "CLOSED";
+  /** null: unlimited. */
+  total: number | null;
+  perUserLimit: number | null;
+  startsAt: Date | null;
+  endsAt: Date | null;
+}
+
+/** A take as the state records it. */
+export interface TakeEntry {
+  reference: string;
+  status: TakeStatusInRedis;
+  quantity: number;
+  userId: string | null;
+}
+
+const entryOf = (t: TakeEntry) => [t.reference, `${t.status}|${t.quantity}|${t.userId ?? ""}`];
+
+function counters(figures: number[]): StockCounters {
+  const [remaining = 0, reserved = 0, sold = 0] = figures;
+  return { remaining: remaining < 0 ? null : remaining, reserved, sold };
+}
+
+export type LoadResult = ({ kind: "loaded" } & StockCounters) | { kind: "newerThere"; epoch: number };
+
+export async function loadStock(
+  redis: Redis,
+  s: StockAddress,
+  settings: StockSettings,
+  takes: TakeEntry[],
+): Promise<LoadResult> {
+  const reply = await redis.loadStock(
+    keys.stockCounters(s),
+    keys.stockUsers(s),
+    keys.stockRefs(s),
+    settings.epoch,
+    settings.status,
+    settings.total ?? -1,
+    settings.perUserLimit ?? 0,
+    settings.startsAt?.getTime() ?? 0,
+    settings.endsAt?.getTime() ?? 0,
+    ...takes.flatMap(entryOf),
+  );
+  if (!Array.isArray(reply)) throw new Error(`loadStock answered ${reply}`);
+  const [code, ...figures] = reply.map(Number);
+  if (code === 1) return { kind: "loaded", ...counters(figures) };
+  return { kind: "newerThere", epoch: figures[0] ?? 0 };
+}
+
+export type CloseResult = ({ kind: "closed" } & StockCounters) | { kind: "noState" };
+
+export async function closeStock(redis: Redis, s: StockAddress): Promise<CloseResult> {
+  const reply = await redis.closeStock(keys.stockCounters(s));
+  if (reply === LUA_CODES.NO_PRODUCT) return { kind: "noState" };
+  if (!Array.isArray(reply)) throw new Error(`closeStock answered ${reply}`);
+  return { kind: "closed", ...counters(reply.slice(1).map(Number)) };
+}
+
+export type RepairTakesResult = ({ kind: "repaired"; moved: number } & StockCounters) | { kind: "noState" };
+
+export async function repairTakes(
+  redis: Redis,
+  s: StockAddress,
+  settled: TakeEntry[],
+): Promise<RepairTakesResult> {
+  const reply = await redis.repairTakes(
+    keys.stockCounters(s),
+    keys.stockUsers(s),
+    keys.stockRefs(s),
+    ...settled.flatMap(entryOf),
+  );
+  if (reply === LUA_CODES.NO_PRODUCT) return { kind: "noState" };
+  if (!Array.isArray(reply)) throw new Error(`repairTakes answered ${reply}`);
+  const [, moved = 0, ...figures] = reply.map(Number);
+  return { kind: "repaired", moved, ...counters(figures) };
+}
+
+export interface LiveStockState extends StockCounters {
+  status: string;
+  total: number | null;
+  epoch: number;
+}
+
+/** The live counters of several stocks in one round trip (null: no state). */
+export async function readStockStates(
+  redis: Redis,
+  stocks: StockAddress[],
+): Promise<(LiveStockState | null)[]> {
+  if (stocks.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const s of stocks)
+    pipeline.hmget(keys.stockCounters(s), "status", "total", "remaining", "reserved", "sold", "epoch");
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.map(([err, value]) => {
+    if (err) throw err;
+    const [status, total, remaining, reserved, sold, epoch] = value as (string | null)[];
+    if (status === null || status === undefined) return null;
+    return {
+      status,
+      total: Number(total) < 0 ? null : Number(total),
+      ...counters([Number(remaining), Number(reserved), Number(sold)]),
+      epoch: Number(epoch),
+    };
+  });
+}
+
+/** The takes a stock's state knows, by reference. */
+export async function readTakeEntries(redis: Redis, s: StockAddress): Promise<Map<string, TakeEntry>> {
+  const raw = await redis.hgetall(keys.stockRefs(s));
+  const out = new Map<string, TakeEntry>();
+  for (const [reference, entry] of Object.entries(raw)) {
+    const [status = "", quantity = "0", userId = ""] = entry.split("|");
+    out.set(reference, {
+      reference,
+      status: status as TakeStatusInRedis,
+      quantity: Number(quantity),
+      userId: userId || null,
+    });
+  }
+  return out;
+}
+
+/** Deletes a stock's state (a closed stock, settled, archived). */
+export async function forgetStock(redis: Redis, s: StockAddress): Promise<void> {
+  await redis.del(keys.stockCounters(s), keys.stockUsers(s), keys.stockRefs(s), keys.stockBuildLock(s));
+}
