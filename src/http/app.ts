@@ -19,6 +19,7 @@ import { apiRateLimit } from "./rate-limit.js";
 import { refundsRoutes } from "./refunds.routes.js";
 import { registerSaleMetrics } from "./sale-metrics.js";
 import { BODY_LIMIT_BYTES, bodyGuard, cors, securityHeaders } from "./security.js";
+import { serviceKeyAdminRoutes, serviceKeyRoutes } from "./service-keys.routes.js";
 import { shopperRoutes } from "./shopper.routes.js";
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../public");
@@ -65,6 +66,8 @@ export function createApp({ deps, tokens, metrics }: AppOptions): Express {
     adminStockRoutes(deps),
     admissionAdminRoutes(deps),
     refundsRoutes(deps),
+    serviceKeyAdminRoutes(deps),
+    serviceKeyRoutes(deps),
     adminPages(deps),
   ];
   routers.push(docsRoutes(() => routers));
