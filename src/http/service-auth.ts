@@ -58,15 +58,10 @@ export function serviceGate(deps: Pick<Deps, "redis" | "prisma" | "config" | "lo
   const failures = adminGuard(deps);
   const keysGuard = serviceKeyGuard(deps);
   return async (req, _res, next) => {
-    let principal: ServicePrincipal | null = null;
-    await failures.authenticate(
-      clientKey(req),
-      async () => {
-        principal = await keysGuard.principalOf(req);
-        return principal !== null;
-      },
-      "A valid service key is required",
-    );
+    // principalOf looks a request's key up once (the rate limit may have done it already).
+    const valid = async () => (await keysGuard.principalOf(req)) !== null;
+    await failures.authenticate(clientKey(req), valid, "A valid service key is required");
+    const principal = await keysGuard.principalOf(req);
     if (principal) principals.set(req, principal);
     next();
   };

@@ -218,6 +218,9 @@ describe("the service API's gate", () => {
       () => ({ status: 204 }),
     );
     const app = express();
+    // As the real app behind TRUST_PROXY: each call its own client, not 127.0.0.1, whose failures
+    // other test files (sharing this Redis) have counted.
+    app.set("trust proxy", "loopback");
     app.use(api.base, api.router, stores.router);
     app.use(errorMiddleware(a.deps.log));
     const server = app.listen(0, "127.0.0.1");
