@@ -6,7 +6,7 @@
 // Each take is recorded in PostgreSQL before it is answered (its intent, then its outcome).
 // Figures: takes/s and p50/p99, as shares of the Express wall and of the Redis EVALSHA wall
 // measured in the same run (`walls`); goal: ≥ 50 % of the Express wall at p99 ≤ 20 ms.
-import { Admin, bootStack } from "../lib/dropqueue.js";
+import { bootStack } from "../lib/dropqueue.js";
 import { closedLoop, type LoadResult } from "../lib/load.js";
 import { fmt, progress, table } from "../lib/report.js";
 import type { Context, Scenario } from "./types.js";
@@ -48,9 +48,12 @@ export const stock: Scenario<StockResult> = {
   async run() {
     const stack = await bootStack({ apis: 1, workers: 0, env: { SERVICE_RATE_LIMIT: "0" } });
     const url = stack.apiUrls[0] ?? "";
-    const admin = (method: string, path: string, body?: unknown) => call(url, stack.adminToken, method, path, body);
+    const admin = (method: string, path: string, body?: unknown) =>
+      call(url, stack.adminToken, method, path, body);
     try {
-      const key = String((await admin("POST", "/api/admin/service-keys", { name: "bench checkout", scopes: ["stocks"] })).key);
+      const key = String(
+        (await admin("POST", "/api/admin/service-keys", { name: "bench checkout", scopes: ["stocks"] })).key,
+      );
       const shapes: StockShape[] = [];
       for (const [shape, count] of [
         ["one hot stock", 1],
@@ -72,9 +75,19 @@ export const stock: Scenario<StockResult> = {
           body: JSON.stringify({ reference: `bench-${run}-${i}`, quantity: 1 }),
         });
         progress("stock", `${shape}: warming up`, true);
-        await closedLoop({ url, connections: CONNECTIONS, durationMs: 1000, request: (i) => request(i + 50_000_000) });
+        await closedLoop({
+          url,
+          connections: CONNECTIONS,
+          durationMs: 1000,
+          request: (i) => request(i + 50_000_000),
+        });
         progress("stock", `${shape}: ${CONNECTIONS} connections for ${SECONDS} s`, true);
-        const r: LoadResult = await closedLoop({ url, connections: CONNECTIONS, durationMs: SECONDS * 1000, request });
+        const r: LoadResult = await closedLoop({
+          url,
+          connections: CONNECTIONS,
+          durationMs: SECONDS * 1000,
+          request,
+        });
         // Oversold: what any stock shows taken beyond its total (must be 0).
         let oversold = 0;
         for (const id of ids.slice(0, 50)) {
@@ -107,7 +120,17 @@ export const stock: Scenario<StockResult> = {
     return [
       table(
         `Stock takes over HTTP (closed loop, ${CONNECTIONS} connections, ${SECONDS} s; each recorded in PostgreSQL before it is answered)`,
-        ["shape", "takes/s", "of Express wall", "of Redis wall", "p50 ms", "p99 ms", "errors", "oversold", "goal"],
+        [
+          "shape",
+          "takes/s",
+          "of Express wall",
+          "of Redis wall",
+          "p50 ms",
+          "p99 ms",
+          "errors",
+          "oversold",
+          "goal",
+        ],
         r.shapes.map((s) => [
           s.shape,
           fmt(s.takesPerSecond),

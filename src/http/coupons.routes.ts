@@ -107,7 +107,10 @@ export function couponServiceRoutes(deps: Deps): ApiRouter {
         "issue period).",
       params: couponParams,
       body: issueInput,
-      responses: { 201: { description: "Issued now", schema: couponCodeView }, ...codeResponse },
+      responses: {
+        201: { description: "Issued now", schema: couponCodeView },
+        200: { description: "Issued before to this reference: the same code", schema: couponCodeView },
+      },
       errors: [
         "NOT_FOUND",
         "SOLD_OUT",
@@ -119,7 +122,9 @@ export function couponServiceRoutes(deps: Deps): ApiRouter {
     },
     async ({ params, body }) => {
       const issued = await issueCoupon(deps, params.couponId, body);
-      return { status: issued.created ? 201 : 200, body: issued.code };
+      return issued.created
+        ? { status: 201 as const, body: issued.code }
+        : { status: 200 as const, body: issued.code };
     },
   );
 

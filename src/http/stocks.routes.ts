@@ -234,7 +234,10 @@ export function stockServiceRoutes(deps: Deps): ApiRouter {
       params: stockParams,
       body: takeInput,
       use: [requireScope(stockScope)],
-      responses: { 201: { description: "Taken now", schema: takeView }, ...takeResponse },
+      responses: {
+        201: { description: "Taken now", schema: takeView },
+        200: { description: "Taken before by this reference: nothing moved", schema: takeView },
+      },
       errors: [
         "NOT_FOUND",
         "SOLD_OUT",
@@ -250,8 +253,8 @@ export function stockServiceRoutes(deps: Deps): ApiRouter {
         userId: body.userId ?? null,
         lines: [{ stockId: params.stockId, quantity: body.quantity }],
       });
-      const status = answer.created ? 201 : 200;
-      return { status, body: takeViewOf(answer.rows[0], answer.remaining[0] ?? null) };
+      const view = takeViewOf(answer.rows[0], answer.remaining[0] ?? null);
+      return answer.created ? { status: 201 as const, body: view } : { status: 200 as const, body: view };
     },
   );
 
