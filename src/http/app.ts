@@ -11,6 +11,7 @@ import { adminPages } from "./admin-pages.routes.js";
 import { adminStockRoutes } from "./admin-stock.routes.js";
 import { admissionAdminRoutes } from "./admission.routes.js";
 import type { ApiRouter } from "./api-router.js";
+import { deadLettersRoutes } from "./dead-letters.routes.js";
 import { docsRoutes } from "./docs.routes.js";
 import { errorMiddleware, notFoundRoute } from "./errors.middleware.js";
 import type { Metrics } from "./metrics.js";
@@ -65,6 +66,7 @@ export function createApp({ deps, tokens, metrics }: AppOptions): Express {
     adminStockRoutes(deps),
     admissionAdminRoutes(deps),
     refundsRoutes(deps),
+    deadLettersRoutes(deps),
     adminPages(deps),
   ];
   routers.push(docsRoutes(() => routers));
