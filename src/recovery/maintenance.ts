@@ -1,10 +1,11 @@
 // The maintenance job of the worker processes, run by a BullMQ job scheduler (so one worker
 // runs each tick, however many there are): one pass of the convergence loop (converge.ts)
-// over every event not archived. The schedulers themselves live in Redis: each worker
+// over every event not archived, then the refunds whose job was lost are asked again. The schedulers themselves live in Redis: each worker
 // upserts them again every few ticks, so a Redis loss cannot stop the loop.
 import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Deps } from "../deps.js";
+import { reaskLostRefunds } from "../purchase/refunds.js";
 import { createBullConnection } from "../redis/client.js";
 import { keys } from "../redis/keys.js";
 import { convergeEvent, eventsToConverge } from "./converge.js";
@@ -69,7 +70,10 @@ export class MaintenanceWorker {
   }
 }
 
-/** One pass over every event not archived; one event's failure does not stop the others. */
+/**
+ * One pass over every event not archived (one event's failure does not stop the others), then
+ * over the refunds: they span events, and outlive an archived one.
+ */
 export async function runMaintenance(deps: Deps): Promise<void> {
   const events = await eventsToConverge(deps);
   // The costly reconcile runs once per RECONCILE_EVERY_MS across all worker processes.
@@ -81,5 +85,10 @@ export async function runMaintenance(deps: Deps): Promise<void> {
     } catch (err) {
       deps.log.warn({ err, eventId: event.id }, "could not converge the event this pass");
     }
+  }
+  try {
+    await reaskLostRefunds(deps);
+  } catch (err) {
+    deps.log.warn({ err }, "could not look for lost refunds this pass");
   }
 }
