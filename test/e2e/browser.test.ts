@@ -48,6 +48,14 @@ describe.skipIf(!hasChromium)(hasChromium ? "browser" : `browser (${NO_CHROMIUM_
   const join = (eventId: string, userId: string, sku: string) =>
     call("POST", `/api/events/${eventId}/tickets`, { userId, sku });
 
+  /** A tab of its own (a new context) whose script errors and CSP refusals are collected. */
+  async function openPage(viewport: { width: number; height: number }) {
+    const context = await browser.newContext({ viewport });
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    return { context, page, errors: collectPageErrors(page) };
+  }
+
   /** Polls until the matcher holds (vitest's default of 1 s is short for a loaded CI box). */
   const eventually = <T>(read: () => Promise<T>, timeout = 10_000) =>
     expect.poll(read, { timeout, interval: 100 });
@@ -75,10 +83,7 @@ describe.skipIf(!hasChromium)(hasChromium ? "browser" : `browser (${NO_CHROMIUM_
     // not reached the page's shopper by the time the page joins on a loaded machine.
     for (let i = 0; i < 28; i++) expect((await join(event.id, `ahead-${i}`, "A")).status).toBe(202);
 
-    const context = await browser.newContext({ viewport: PHONE });
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
-    const errors = collectPageErrors(page);
+    const { context, page, errors } = await openPage(PHONE);
     const { shot } = screenshots(page, "shopper");
 
     await page.goto(`${stack.url}/?event=${event.id}`);
@@ -151,10 +156,7 @@ describe.skipIf(!hasChromium)(hasChromium ? "browser" : `browser (${NO_CHROMIUM_
     // Without a solution the API refuses the join.
     expect((await join(event.id, "no-puzzle", "A")).status).toBe(400);
 
-    const context = await browser.newContext({ viewport: PHONE });
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
-    const errors = collectPageErrors(page);
+    const { context, page, errors } = await openPage(PHONE);
     const workers: string[] = [];
     page.on("worker", (worker) => workers.push(worker.url()));
     await page.goto(`${stack.url}/?event=${event.id}`);
@@ -175,10 +177,7 @@ describe.skipIf(!hasChromium)(hasChromium ? "browser" : `browser (${NO_CHROMIUM_
   });
 
   it("admin: signs in, creates and starts an event, watches a surge live, adjusts stock, reconciles, stops", async () => {
-    const context = await browser.newContext({ viewport: LAPTOP });
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
-    const errors = collectPageErrors(page);
+    const { context, page, errors } = await openPage(LAPTOP);
     const { shot } = screenshots(page, "admin");
     const byId = (id: string) => page.getByTestId(id);
 
@@ -381,10 +380,7 @@ describe.skipIf(!hasChromium)(hasChromium ? "browser" : `browser (${NO_CHROMIUM_
       },
     });
 
-    const context = await browser.newContext({ viewport: LAPTOP });
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
-    const errors = collectPageErrors(page);
+    const { context, page, errors } = await openPage(LAPTOP);
     const { shot } = screenshots(page, "admin-dead-letters");
     const byId = (id: string) => page.getByTestId(id);
     await page.goto(`${stack.url}/admin.html`);
