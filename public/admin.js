@@ -1,13 +1,13 @@
 // The admin page (admin.html): sign in with the admin token, list and create sale events,
 // move them through their lifecycle, adjust stock, reconcile, and watch a sale live.
 //
-// Each view is its own module: admin/event-list.js (the list), admin/create-form.js, and
-// admin/event-view.js (the selected event, with admin/stats.js, stock.js, lists.js and
-// reconcile.js below it). This file signs in and out, keeps the live link, routes and ticks.
+// Each view is its own module: admin/event-list.js (the list), admin/create-form.js,
+// admin/refunds.js (#refunds) and admin/event-view.js (the selected event, with
+// admin/stats.js, stock.js, lists.js, dead-letters.js and reconcile.js below it). This file signs in and out, keeps the live link, routes and ticks.
 //
 // Live figures come from the `/admin` Socket.IO namespace (`event:stats`, once a second
 // per LIVE or PAUSED event); without a socket the page polls GET .../stats instead. The
-// selection lives in the URL hash (#<eventId>, #new), so a reload or a shared link shows
+// selection lives in the URL hash (#<eventId>, #new, #refunds), so a reload or a shared link shows
 // the same thing.
 
 import { setupCreateForm } from "./admin/create-form.js";
@@ -15,6 +15,7 @@ import { createEventList } from "./admin/event-list.js";
 import { createEventView } from "./admin/event-view.js";
 import { connectAdmin } from "./admin/live.js";
 import { generalErrorMessage } from "./admin/messages.js";
+import { createRefundsView } from "./admin/refunds.js";
 import { clearToken, createAdminApi, readToken, saveToken, tokenWorks } from "./admin/session.js";
 import { EVENT_ID_RE, paths } from "./lib/contract.js";
 import { $, setAttr, setText } from "./lib/dom.js";
@@ -39,10 +40,11 @@ const ui = {
   mainEmpty: $("main-empty"),
   createForm: $("create-form"),
   eventView: $("event-view"),
+  refundsView: $("refunds-view"),
 };
 
 let started = false;
-/** "empty" | "create" | "event" */
+/** "empty" | "create" | "event" | "refunds" */
 let main = "empty";
 let live = null;
 let liveState = "offline";
@@ -66,6 +68,7 @@ const eventView = createEventView({
     setText(ui.mainEmpty, `There is no event with the id ${id}.`);
   },
 });
+const refunds = createRefundsView({ adminApi, currency });
 const createForm = setupCreateForm({
   adminApi,
   currency,
@@ -199,6 +202,7 @@ function tick(force) {
       polling: liveState !== "live",
     });
   }
+  if (main === "refunds" && (force || Date.now() - list.lastRefresh >= LIST_REFRESH_MS)) refunds.refresh();
   if (force || Date.now() - list.lastRefresh >= LIST_REFRESH_MS) list.refresh();
 }
 
@@ -220,6 +224,11 @@ function route() {
   if (id === "new") {
     showMain("create");
     createForm.focus();
+  } else if (id === "refunds") {
+    eventView.deselect();
+    showMain("refunds");
+    refunds.show();
+    list.render();
   } else if (EVENT_ID_RE.test(id)) {
     showMain("event");
     eventView.select(id);
@@ -235,6 +244,7 @@ function showMain(which) {
   ui.mainEmpty.hidden = which !== "empty";
   ui.createForm.hidden = which !== "create";
   ui.eventView.hidden = which !== "event";
+  ui.refundsView.hidden = which !== "refunds";
 }
 
 init();

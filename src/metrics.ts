@@ -1,6 +1,6 @@
 // Prometheus series recorded where the work happens, in any process: the purchase workers
 // (wherever their pool runs), the Prisma client, the readers of Redis. Module-level, so the
-// code that records needs no handle; every registry made by http/metrics.ts exposes them.
+// code that records needs no handle; every registry made by ops/registry.ts exposes them.
 import type { Job } from "bullmq";
 import { Counter, Histogram, type Registry } from "prom-client";
 

@@ -12,6 +12,7 @@ import { adminStockRoutes } from "./admin-stock.routes.js";
 import { admissionAdminRoutes } from "./admission.routes.js";
 import type { ApiRouter } from "./api-router.js";
 import { couponAdminRoutes, couponServiceRoutes } from "./coupons.routes.js";
+import { deadLettersRoutes } from "./dead-letters.routes.js";
 import { docsRoutes } from "./docs.routes.js";
 import { errorMiddleware, notFoundRoute } from "./errors.middleware.js";
 import type { Metrics } from "./metrics.js";
@@ -74,6 +75,7 @@ export function createApp({ deps, tokens, metrics }: AppOptions): Express {
     stockServiceRoutes(deps),
     couponAdminRoutes(deps),
     couponServiceRoutes(deps),
+    deadLettersRoutes(deps),
     adminPages(deps),
   ];
   routers.push(docsRoutes(() => routers));
