@@ -16,10 +16,8 @@ import {
   readTake,
   recordApplied,
   recordConfirmed,
-  recordIntent,
   recordRefused,
   recordReleased,
-  recordTaken,
   retryRefused,
   type TakeRow,
 } from "./take-store.js";
@@ -48,7 +46,7 @@ export async function take(deps: Deps, req: TakeRequest): Promise<TakeAnswer> {
     deps,
     req.lines.map((l) => l.stockId),
   );
-  const rows = await recordIntent(deps.prisma, req.reference, req.userId, req.lines);
+  const rows = (await deps.takes.recordIntent(req)).map((r, i) => ({ ...r, group: stocks[i]?.group ?? "" }));
   const sameBody =
     rows.length === req.lines.length &&
     rows.every((r, i) => r.userId === req.userId && r.quantity === req.lines[i]?.quantity);
@@ -99,14 +97,31 @@ export async function drive(deps: Deps, req: TakeRequest, lines: TakeLine[]): Pr
     }
     const decided = step.kind === "known" ? step.status : status;
     const epochs = lines.map((l, i) => ({ ...l, epoch: step.lines[i]?.epoch ?? -1 }));
-    const recorded = await recordTaken(deps.prisma, req.reference, epochs, decided as "HELD" | "CONFIRMED");
+    const recorded = await deps.takes.recordTaken({
+      reference: req.reference,
+      lines: epochs,
+      status: decided as "HELD" | "CONFIRMED",
+    });
     if (recorded.kind === "stale") continue;
+    if (recorded.kind === "recorded") {
+      const rows = lines.map((l, i) => ({
+        stockId: l.stockId,
+        group: l.group,
+        reference: req.reference,
+        userId: req.userId,
+        quantity: l.quantity,
+        status: decided,
+        applied: decided,
+        expiresAt: recorded.expiresAt[i] ?? null,
+      }));
+      return { created: step.kind === "taken", rows, remaining };
+    }
     const rows = await readTake(deps.prisma, req.reference, stockIds);
     if (recorded.kind === "moved" && rows.some((r) => r.status === "RELEASED")) {
       // Released while this step ran: what the step took goes back (keyed: once).
       await applyRelease(deps, lines, req.reference);
     }
-    return { created: recorded.kind === "recorded", rows, remaining };
+    return { created: false, rows, remaining };
   }
   throw new AppError({
     code: "SERVICE_UNAVAILABLE",
