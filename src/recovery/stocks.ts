@@ -8,6 +8,7 @@
 //  6. archives CLOSED stocks with nothing in flight: final figures in PostgreSQL, Redis forgets.
 import type { Stock, TakeStatus } from "@prisma/client";
 import type { Deps } from "../deps.js";
+import { stockLoopWork } from "../metrics.js";
 import { keys } from "../redis/keys.js";
 import { setTotalAt } from "../redis/steps/stock-counters.js";
 import { forgetStock, readStockStates, repairTakes, type TakeEntry } from "../redis/steps/stock-state.js";
@@ -30,7 +31,7 @@ interface LooseTake {
 }
 
 export interface StockPassReport {
-  driven: number;
+  pending: number;
   applied: number;
   expired: number;
   closed: number;
@@ -44,7 +45,7 @@ export async function convergeStocks(
   opts: { reconcile: boolean; graceMs?: number },
 ): Promise<StockPassReport> {
   const report: StockPassReport = {
-    driven: 0,
+    pending: 0,
     applied: 0,
     expired: 0,
     closed: 0,
@@ -73,7 +74,7 @@ export async function convergeStocks(
             if (!(err.status && err.status < 500)) throw err; // a refusal is an outcome
           },
         );
-        report.driven++;
+        report.pending++;
       } else if (first.status === "CONFIRMED") {
         await applyConfirm(deps, stocks, first.reference);
         report.applied++;
@@ -152,6 +153,7 @@ export async function convergeStocks(
       deps.log.warn({ err, stockId: stock.id }, "could not converge the stock this pass");
     }
   }
+  for (const [what, count] of Object.entries(report)) if (count > 0) stockLoopWork.inc({ what }, count);
   return report;
 }
 

@@ -7,6 +7,7 @@
 import type { TakeStatus } from "@prisma/client";
 import type { Deps } from "../deps.js";
 import { AppError, notFound } from "../errors.js";
+import { stockTakes } from "../metrics.js";
 import { buildStockState } from "../recovery/stock-build.js";
 import { readStockStates } from "../redis/steps/stock-state.js";
 import { confirmTake, releaseTake, type TakeLine, takeStock } from "../redis/steps/stock-takes.js";
@@ -88,10 +89,12 @@ export async function drive(deps: Deps, req: TakeRequest, lines: TakeLine[]): Pr
       continue;
     }
     if (step.kind === "refused") {
+      stockTakes.inc({ outcome: step.reason });
       await recordRefused(deps.prisma, req.reference, stockIds);
       throw refusal(step.reason, lines[step.line]?.stockId ?? "");
     }
     const remaining = step.lines.map((l) => l.remaining);
+    stockTakes.inc({ outcome: step.kind });
     if (step.kind === "known" && step.status === "RELEASED") {
       return { created: false, rows: await readTake(deps.prisma, req.reference, stockIds), remaining };
     }
