@@ -40,7 +40,7 @@ export async function retryRefused(
   stockIds: string[],
 ): Promise<void> {
   await prisma.$executeRaw`
-    UPDATE "Take" SET "status" = 'PENDING', "updatedAt" = now()
+    UPDATE "Take" SET "status" = 'PENDING', "applied" = NULL, "updatedAt" = now()
     WHERE "reference" = ${reference} AND "stockId" = ANY(${stockIds}::text[]) AND "status" = 'REFUSED'`;
 }
 
@@ -181,7 +181,7 @@ export async function recordRefused(
   stockIds: string[],
 ): Promise<void> {
   await prisma.$executeRaw`
-    UPDATE "Take" SET "status" = 'REFUSED', "updatedAt" = now()
+    UPDATE "Take" SET "status" = 'REFUSED', "applied" = 'REFUSED', "updatedAt" = now()
     WHERE "reference" = ${reference} AND "stockId" = ANY(${stockIds}::text[]) AND "status" = 'PENDING'`;
 }
 
@@ -204,7 +204,7 @@ export async function recordReleased(
         AND (NOT ${onlyExpired} OR ("status" = 'HELD' AND "expiresAt" <= now()))
       FOR UPDATE
     ), upd AS (
-      UPDATE "Take" t SET "status" = 'RELEASED', "updatedAt" = now()
+      UPDATE "Take" t SET "status" = 'RELEASED', "applied" = NULL, "updatedAt" = now()
       FROM old WHERE t."stockId" = old."stockId" AND t."reference" = old."reference"
       RETURNING old."stockId", old."status" AS was, old."quantity"
     ), moves AS (
@@ -223,7 +223,7 @@ export async function recordConfirmed(
 ): Promise<number> {
   const rows = await prisma.$queryRaw<{ stockId: string }[]>`
     WITH upd AS (
-      UPDATE "Take" SET "status" = 'CONFIRMED', "expiresAt" = NULL, "updatedAt" = now()
+      UPDATE "Take" SET "status" = 'CONFIRMED', "applied" = NULL, "expiresAt" = NULL, "updatedAt" = now()
       WHERE "reference" = ${reference} AND "stockId" = ANY(${stockIds}::text[]) AND "status" = 'HELD'
       RETURNING "stockId", "quantity"
     ), moves AS (
