@@ -71,10 +71,10 @@ function ticketView(eventId: string, sku: string, joined: JoinedTicket): TicketV
     status: joined.status as TicketStatus,
   };
   if (joined.status !== "QUEUED") return view;
-  const { served, admitted, rate, busySeconds, window } = joined.figures;
+  const { served, admitted, rate, busySeconds, window, serviceMs } = joined.figures;
   return {
     ...view,
-    ...positionOf(joined.seq, { served, ...outflowOf(admitted, rate, busySeconds), window }),
+    ...positionOf(joined.seq, { served, ...outflowOf(admitted, rate, busySeconds), window, serviceMs }),
   };
 }
 

@@ -32,7 +32,14 @@ describe("joinQueue", () => {
       status: "QUEUED",
       seq: 1,
       quantity: 1,
-      figures: { served: 0, admitted: 0, rate: 1000, busySeconds: 0, window: { count: 0, ttlMs: -2 } },
+      figures: {
+        served: 0,
+        admitted: 0,
+        rate: 1000,
+        busySeconds: 0,
+        window: { count: 0, ttlMs: -2 },
+        serviceMs: -1,
+      },
     };
     expect(first).toEqual({ kind: "created", ticket });
     expect(await join(redis, ev, "u1", "A")).toEqual({ kind: "handedBack", ticket });
@@ -191,6 +198,10 @@ describe("finishPurchase", () => {
       kind: "unchanged",
       status: "FAILED",
     });
+    // Each admitted purchase that finished fed the moving average of admission → outcome.
+    const serviceMs = Number(await redis.hget(keys.stats(ev), "serviceMs"));
+    expect(serviceMs).toBeGreaterThanOrEqual(0);
+    expect(serviceMs).toBeLessThan(10_000);
     expect(await stock(redis, ev, "A")).toEqual({ total: 2, remaining: 1, reserved: 0, sold: 1 });
     expect(await redis.hget(keys.held(ev, "A"), "u2")).toBe("0");
     const stats = await redis.hgetall(keys.stats(ev));

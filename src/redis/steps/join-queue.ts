@@ -14,6 +14,8 @@ export interface QueueFigures {
   rate: number;
   /** How many of the window's seconds admitted any ticket. */
   busySeconds: number;
+  /** The moving average of admission → outcome, in ms (-1: no purchase finished yet). */
+  serviceMs: number;
   /** The purchase queue's admission window now open: jobs admitted in it, ms until it ends (-2: none). */
   window: { count: number; ttlMs: number };
 }
@@ -85,7 +87,8 @@ export async function joinQueue(
       return { kind: "refused", code: code as JoinRefusal };
     throw new Error(`joinQueue answered ${reply} (${code ?? "unknown"})`);
   }
-  const [created, id, status, seq, qty, served, admitted, rate, busy, windowCount, windowTtl] = reply;
+  const [created, id, status, seq, qty, served, admitted, rate, busy, windowCount, windowTtl, serviceMs] =
+    reply;
   if (Number(created) !== 1 && !status) return { kind: "openTicketGone", ticketId: String(id) };
   const ticket: JoinedTicket = {
     ticketId: String(id),
@@ -98,6 +101,7 @@ export async function joinQueue(
       rate: Number(rate),
       busySeconds: Number(busy),
       window: { count: Number(windowCount), ttlMs: Number(windowTtl) },
+      serviceMs: Number(serviceMs ?? -1),
     },
   };
   return { kind: Number(created) === 1 ? "created" : "handedBack", ticket };
