@@ -23,6 +23,7 @@ import { registerSaleMetrics } from "./sale-metrics.js";
 import { BODY_LIMIT_BYTES, bodyGuard, cors, securityHeaders } from "./security.js";
 import { serviceKeyAdminRoutes, serviceKeyRoutes } from "./service-keys.routes.js";
 import { shopperRoutes } from "./shopper.routes.js";
+import { registerStockMetrics } from "./stock-metrics.js";
 import { stockAdminRoutes, stockServiceRoutes } from "./stocks.routes.js";
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../public");
@@ -42,6 +43,7 @@ export function createApp({ deps, tokens, metrics }: AppOptions): Express {
   app.set("trust proxy", deps.config.security.trustProxy);
   app.use(securityHeaders());
   registerSaleMetrics(metrics.registry, deps);
+  registerStockMetrics(metrics.registry, deps);
   app.use((req, res, next) => {
     const end = metrics.httpDuration.startTimer();
     res.on("finish", () => {

@@ -101,6 +101,12 @@ describe("stocks over HTTP", () => {
       "ADJUST",
     ]);
     expect((await admin.post(`/api/admin/stocks/${id}/sync`)).body.remainSyncedAt).not.toBeNull();
+    // The operator sees it: the live units by kind, and the takes by outcome.
+    const metrics = await (
+      await fetch(`${stack.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    ).text();
+    expect(metrics).toContain(`dropqueue_stock_core_units{stock="${id}",stock_kind="STOCK",kind="held"} 0`);
+    expect(metrics).toMatch(/dropqueue_stock_takes_total\{outcome="SOLD_OUT"\} [1-9]/);
     expect((await admin.post(`/api/admin/stocks/${id}/close`)).body).toMatchObject({ status: "CLOSED" });
   });
 
