@@ -132,6 +132,7 @@ export function createCouponsView({ adminApi }) {
   );
   errorNode.hidden = true;
   wrap.hidden = true;
+  empty.hidden = true; // until the list is read: a failed read is not an empty list
 
   let generation = 0;
   async function load() {

@@ -98,7 +98,11 @@ export function createForm({ id, title, submitLabel, fields, send, onCreated }) 
     const unplaced = [];
     for (const { path, message } of list) {
       const key = String(path).split(".")[0];
-      if (!fieldError(key, fieldMessage(message))) unplaced.push(`${path}: ${fieldMessage(message)}`);
+      // "must be after startsAt" (a period's order): named by the other field's label.
+      const after = /^must be after (\w+)$/.exec(String(message));
+      const label = after ? controls.get(after[1])?.spec.label : null;
+      const text = label ? `Must be after “${label}”.` : fieldMessage(message);
+      if (!fieldError(key, text)) unplaced.push(`${path}: ${text}`);
     }
     showBanner(
       unplaced.length > 0 ? `Please fix: ${unplaced.join(" ")}` : "Please fix the fields marked below.",

@@ -169,6 +169,7 @@ export function createStocksView({ adminApi }) {
   );
   errorNode.hidden = true;
   wrap.hidden = true;
+  empty.hidden = true; // until the list is read: a failed read is not an empty list
 
   /** id → the row's set-total editor, kept across refreshes so typing is never lost. */
   const editors = new Map();

@@ -181,5 +181,55 @@ describe.skipIf(!hasChromium)(
       expect(errors).toEqual([]);
       await context.close();
     });
+
+    it("admin: empty lists say so, the API's errors read as sentences, its field errors sit by their fields", async () => {
+      const context = await browser.newContext({ viewport: LAPTOP });
+      context.setDefaultTimeout(15_000);
+      const page = await context.newPage();
+      const errors = collectPageErrors(page);
+      const { shot } = screenshots(page, "admin-stocks-empty");
+      const byId = (id: string) => page.getByTestId(id);
+      // The shared test database has rows: the lists are answered empty here.
+      for (const list of ["stocks", "service-keys"])
+        await page.route(`**/api/admin/${list}`, (route) =>
+          route.request().method() === "GET" ? route.fulfill({ json: [] }) : route.fallback(),
+        );
+      await page.route("**/api/admin/coupons", (route) =>
+        route.fulfill({
+          status: 503,
+          json: {
+            error: { code: "SERVICE_UNAVAILABLE", message: "Redis is not reachable; try again shortly" },
+          },
+        }),
+      );
+      await page.goto(`${stack.url}/admin.html#stocks`);
+      await byId("token-input").fill(ADMIN_TOKEN);
+      await byId("token-save").click();
+      await byId("stocks-empty").waitFor();
+      expect(await byId("stocks-table").isVisible()).toBe(false);
+
+      // The API's own field errors: an end before the start is shown under "Ends at".
+      await byId("stock-form-name").fill("Backwards");
+      await byId("stock-form-total").fill("5");
+      await byId("stock-form-startsAt").fill("2030-01-02T10:00");
+      await byId("stock-form-endsAt").fill("2030-01-01T10:00");
+      await byId("stock-form-submit").click();
+      expect(await byId("stock-form-error-endsAt").textContent()).toBe("Must be after “Starts at”.");
+      expect(await byId("stock-form-error").textContent()).toMatch(/fix the fields/);
+      await shot("stocks-empty-field-error");
+
+      await byId("coupons-link").click();
+      await byId("coupons-error").waitFor();
+      expect(await byId("coupons-empty").isVisible()).toBe(false); // unknown is not empty
+      expect(await byId("coupons-error").textContent()).toBe(
+        "Couldn't load the coupons: Redis is not reachable; try again shortly",
+      );
+      await shot("coupons-error");
+      await byId("service-keys-link").click();
+      await byId("service-keys-empty").waitFor();
+      await shot("service-keys-empty");
+      expect(errors).toEqual([]);
+      await context.close();
+    });
   },
 );
