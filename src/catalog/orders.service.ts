@@ -14,7 +14,7 @@ import { readStockStates } from "../redis/steps/stock-state.js";
 import { stockAddresses } from "../stock/stock-groups.js";
 import { confirm, release, take } from "../stock/takes.service.js";
 import type { CatalogOrderView, OnlineOrderInput, StoreOrderInput } from "./catalog.schemas.js";
-import { requireLocation, requireProducts } from "./locations.service.js";
+import { availableOf, requireLocation, requireProducts } from "./locations.service.js";
 import { cancelRowlock, placeRowlock } from "./order-rowlock.js";
 import { canMove, invalidMove, ORDER_MOVES } from "./order-states.js";
 
@@ -97,17 +97,10 @@ export interface Placed {
 }
 
 export async function placeOnlineOrder(deps: Deps, input: OnlineOrderInput): Promise<Placed> {
-  let locationId: string;
-  if (input.fulfilment === "DELIVERY") {
-    const warehouse = await deps.prisma.location.findFirst({
-      where: { kind: "WAREHOUSE" },
-      orderBy: { createdAt: "asc" },
-    });
-    if (!warehouse) throw notFound("warehouse", {});
-    locationId = warehouse.id;
-  } else {
-    locationId = (await requireLocation(deps, input.storeId ?? "", "STORE")).id;
-  }
+  const locationId =
+    input.fulfilment === "DELIVERY"
+      ? await warehouseFor(deps, input.lines)
+      : (await requireLocation(deps, input.storeId ?? "", "STORE")).id;
   return placeOrder(deps, {
     reference: input.reference,
     userId: input.userId,
@@ -116,6 +109,30 @@ export async function placeOnlineOrder(deps: Deps, input: OnlineOrderInput): Pro
     locationId,
     lines: input.lines,
   });
+}
+
+/**
+ * The warehouse a DELIVERY order takes from: the first (oldest) that has every line available
+ * now, else the first that stocks every line (its take then says which is short).
+ */
+async function warehouseFor(deps: Deps, lines: { sku: string; quantity: number }[]): Promise<string> {
+  const skus = lines.map((l) => l.sku);
+  const stocks = await deps.prisma.locationStock.findMany({
+    where: { sku: { in: skus }, location: { kind: "WAREHOUSE" } },
+    orderBy: { createdAt: "asc" },
+  });
+  const byPlace = new Map<string, LocationStock[]>();
+  for (const s of stocks) byPlace.set(s.locationId, [...(byPlace.get(s.locationId) ?? []), s]);
+  const complete = [...byPlace.values()].filter((list) => list.length === skus.length);
+  if (complete.length === 0) {
+    await requireProducts(deps, skus);
+    throw soldOut(skus.find((sku) => !stocks.some((s) => s.sku === sku)) ?? skus[0] ?? "");
+  }
+  const available = await availableOf(deps, complete.flat());
+  const ready = complete.find((list) =>
+    list.every((s) => (available.get(s.stockId) ?? 0) >= (lines.find((l) => l.sku === s.sku)?.quantity ?? 0)),
+  );
+  return (ready ?? complete[0])?.[0]?.locationId ?? "";
 }
 
 /** A sale at a store's till: taken and PAID, in PostgreSQL before it is answered. */

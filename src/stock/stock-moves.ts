@@ -10,7 +10,6 @@ import type { Deps } from "../deps.js";
 import { AppError, notFound } from "../errors.js";
 import { keys } from "../redis/keys.js";
 import { setTotalAt } from "../redis/steps/stock-counters.js";
-import { settledFigures } from "./stocks.service.js";
 
 export type MoveReason = "INBOUND" | "TRANSFER_OUT" | "TRANSFER_IN" | "ADJUST";
 
@@ -65,13 +64,17 @@ export async function moveTotals(
 
         const totals = new Map(ids.map((id) => [id, byId.get(id)?.total ?? 0]));
         for (const m of moves) totals.set(m.stockId, (totals.get(m.stockId) ?? 0) + m.delta);
-        const floors = await settledFigures(deps, ids);
+        // On this transaction's connection: one that waited for the locks must not need another.
+        const held = await tx.$queryRaw<{ stockId: string; out: number }[]>`
+          SELECT "stockId", sum("quantity")::int AS out FROM "Take"
+          WHERE "stockId" = ANY(${ids}::text[]) AND "status" IN ('HELD', 'CONFIRMED') GROUP BY "stockId"`;
+        const outOf = new Map(held.map((h) => [h.stockId, h.out]));
         for (const id of ids) {
           const row = byId.get(id) as Stock;
           const total = totals.get(id) ?? 0;
           const was = row.total ?? 0;
           if (total >= was) continue;
-          const f = floors.get(id) ?? { held: 0, taken: 0 };
+          const out = outOf.get(id) ?? 0;
           if (row.status === "LIVE") {
             const step = await setTotalAt(
               deps.redis,
@@ -83,7 +86,7 @@ export async function moveTotals(
             if (step.kind === "set") lowered.push({ stockId: id, group: row.group, was });
           }
           // No live state (or a DRAFT): PostgreSQL's takes are the floor.
-          if (total < f.held + f.taken) throw short(id, was - f.held - f.taken);
+          if (total < out) throw short(id, was - out);
         }
         const stockIds = moves.map((m) => m.stockId);
         const deltas = moves.map((m) => m.delta);
@@ -116,7 +119,8 @@ export async function moveTotals(
         throw err;
       }
     },
-    { timeout: 15_000 },
+    // Moves of one stock wait in line for its row lock.
+    { timeout: 15_000, maxWait: 15_000 },
   );
 }
 
