@@ -17,6 +17,7 @@ import { keepPace } from "./scenarios/keep-pace.js";
 import { pow } from "./scenarios/pow.js";
 import { purchase } from "./scenarios/purchase.js";
 import { seed } from "./scenarios/seed.js";
+import { stock } from "./scenarios/stock.js";
 import { summary } from "./scenarios/summary.js";
 import type { Context, Scenario, Walls } from "./scenarios/types.js";
 import { waitingRoom } from "./scenarios/waiting-room.js";
@@ -35,6 +36,7 @@ const SCENARIOS: Scenario<any>[] = [
   waitingRoom,
   archive,
   pow,
+  stock,
 ];
 const RESULTS = path.join(ROOT, "bench/results");
 const RUN_LIMIT_MS = 20 * 60_000;

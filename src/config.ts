@@ -186,7 +186,10 @@ const envSchema = z
       "Join requests per second one client (IP) may make; other /api requests may be 5 times as many (0 turns both limits off).",
     ),
     ADMIN_FAILURES_PER_MINUTE: optionalNumber(z.number().int().min(1)).describe(
-      "Failed admin authentications (admin API, dashboard sign-in, /admin socket, /metrics) one client may make per minute before it is refused for the rest of it.",
+      "Failed authentications (admin API, dashboard sign-in, /admin socket, /metrics, service keys) one client may make per minute before it is refused for the rest of it.",
+    ),
+    SERVICE_RATE_LIMIT: optionalNumber(z.number().int().min(0)).describe(
+      "Requests per second one service key may make (its own budget, apart from the shoppers' per-client limit; 0: no limit).",
     ),
     SOCKETS_PER_CLIENT: optionalNumber(z.number().int().min(0)).describe(
       "Socket.IO connections one client (an IPv4 address, an IPv6 /64) may hold open on one API process (0: no limit).",
@@ -303,6 +306,8 @@ export interface Config {
     trustProxy: false | number | string[];
     socketsPerClient: number;
     adminFailuresPerMinute: number;
+    /** Requests per second one service key may make (0: no limit). */
+    serviceRequestsPerSecond: number;
   };
 }
 
@@ -359,7 +364,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       corsOrigins: e.CORS_ORIGINS,
       trustProxy: e.TRUST_PROXY,
       socketsPerClient: e.SOCKETS_PER_CLIENT ?? 200,
-      adminFailuresPerMinute: e.ADMIN_FAILURES_PER_MINUTE ?? 10,
+      adminFailuresPerMinute: e.ADMIN_FAILURES_PER_MINUTE ?? 20,
+      serviceRequestsPerSecond: e.SERVICE_RATE_LIMIT ?? 5000,
     },
   };
 }

@@ -1,8 +1,9 @@
-// The guard every admin entry point shares (the admin API, the dashboard sign-in, the /admin
-// socket handshake, /metrics): a client (client-key.ts) that fails to authenticate
-// ADMIN_FAILURES_PER_MINUTE (default 10) times is refused for the rest of that minute, valid
-// token or not, so the token cannot be guessed at speed. Only failures count; a valid admin
-// call never spends the per-address budget shoppers share (see src/http/rate-limit.ts).
+// The guard every authenticated entry point shares (the admin API, the dashboard sign-in,
+// the /admin socket handshake, /metrics, service keys: src/http/service-auth.ts): a client
+// (client-key.ts) that fails to authenticate ADMIN_FAILURES_PER_MINUTE (default 20) times,
+// whatever it tried, is refused for the rest of that minute, valid token or key or not, so
+// neither can be guessed at speed. Only failures count; a valid admin or service call never
+// spends the per-address budget shoppers share (see src/http/rate-limit.ts).
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { Deps } from "../deps.js";
 import { AppError } from "../errors.js";
@@ -38,12 +39,13 @@ export class AdminGuard {
    */
   async authenticate(
     client: string,
-    valid: boolean,
+    valid: boolean | (() => Promise<boolean>),
     message = "A valid admin token is required",
   ): Promise<void> {
     const seen = await this.#failures.get(client).catch(() => null);
     if (seen && seen.consumedPoints >= this.#failures.points) throw tooManyFailures(seen);
-    if (valid) return;
+    // A check that costs a lookup (a service key) runs only for a client that is not refused.
+    if (typeof valid === "boolean" ? valid : await valid()) return;
     const after = await this.#failures.penalty(client, 1).catch((reason: unknown) => reason);
     if (after instanceof RateLimiterRes && after.consumedPoints > this.#failures.points)
       throw tooManyFailures(after);
@@ -54,7 +56,7 @@ export class AdminGuard {
 function tooManyFailures(res: RateLimiterRes): AppError {
   return new AppError({
     code: "RATE_LIMITED",
-    message: "Too many failed admin sign-ins from this address, wait a minute",
+    message: "Too many failed sign-ins from this address, wait a minute",
     retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
   });
 }

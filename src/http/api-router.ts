@@ -36,7 +36,7 @@ import { parseInput } from "../validate.js";
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
 /** The security schemes of the document (openapi.ts describes each). */
-export type SecurityScheme = "adminToken" | "ticketToken" | "dashboardCookie";
+export type SecurityScheme = "adminToken" | "ticketToken" | "dashboardCookie" | "serviceKey";
 
 export interface Tag {
   name: string;
@@ -123,6 +123,11 @@ export interface ApiRouterOptions {
   security?: SecurityScheme[];
   /** Error codes every route of this router may answer (e.g. RATE_LIMITED under /api). */
   errors?: ErrorCode[];
+  /**
+   * Middleware run before each of this router's routes, and only on them (unlike `use`, which
+   * sees every request under `base`): the gate of a router that shares its base with others.
+   */
+  guard?: RequestHandler[];
 }
 
 export class ApiRouter {
@@ -163,7 +168,7 @@ export class ApiRouter {
       } as RouteInput<P, Q, B>;
       await this.#send(declared, res, await handler(input));
     };
-    this.router[spec.method](spec.path, ...(spec.use ?? []), handle);
+    this.router[spec.method](spec.path, ...(this.opts.guard ?? []), ...(spec.use ?? []), handle);
     return this;
   }
 
@@ -256,5 +261,9 @@ const answerError = (spec: { method: Method; path: string }, status: number, wha
 export const TAGS = {
   admin: { name: "Admin", description: "Authorization: Bearer <ADMIN_TOKEN>" },
   shopper: { name: "Shopper", description: "Joining, tickets and orders" },
+  service: {
+    name: "Service",
+    description: "Authorization: Bearer <service key> (POST /api/admin/service-keys makes one)",
+  },
   operations: { name: "Operations", description: "Health, readiness, metrics and these docs" },
 } satisfies Record<string, Tag>;

@@ -11,6 +11,7 @@ import { adminPages } from "./admin-pages.routes.js";
 import { adminStockRoutes } from "./admin-stock.routes.js";
 import { admissionAdminRoutes } from "./admission.routes.js";
 import type { ApiRouter } from "./api-router.js";
+import { couponAdminRoutes, couponServiceRoutes } from "./coupons.routes.js";
 import { docsRoutes } from "./docs.routes.js";
 import { errorMiddleware, notFoundRoute } from "./errors.middleware.js";
 import type { Metrics } from "./metrics.js";
@@ -19,7 +20,9 @@ import { apiRateLimit } from "./rate-limit.js";
 import { refundsRoutes } from "./refunds.routes.js";
 import { registerSaleMetrics } from "./sale-metrics.js";
 import { BODY_LIMIT_BYTES, bodyGuard, cors, securityHeaders } from "./security.js";
+import { serviceKeyAdminRoutes, serviceKeyRoutes } from "./service-keys.routes.js";
 import { shopperRoutes } from "./shopper.routes.js";
+import { stockAdminRoutes, stockServiceRoutes } from "./stocks.routes.js";
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../public");
 
@@ -65,6 +68,12 @@ export function createApp({ deps, tokens, metrics }: AppOptions): Express {
     adminStockRoutes(deps),
     admissionAdminRoutes(deps),
     refundsRoutes(deps),
+    serviceKeyAdminRoutes(deps),
+    serviceKeyRoutes(deps),
+    stockAdminRoutes(deps),
+    stockServiceRoutes(deps),
+    couponAdminRoutes(deps),
+    couponServiceRoutes(deps),
     adminPages(deps),
   ];
   routers.push(docsRoutes(() => routers));

@@ -26,6 +26,11 @@ const SECURITY_SCHEMES: Record<SecurityScheme, Record<string, string>> = {
   adminToken: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" },
   ticketToken: { type: "http", scheme: "bearer", description: "The token handed out with a ticket" },
   dashboardCookie: { type: "apiKey", in: "cookie", name: "dq_admin" },
+  serviceKey: {
+    type: "http",
+    scheme: "bearer",
+    description: "A service key (dqk_…) made by an admin, limited to its scopes",
+  },
 };
 
 const INFO = {

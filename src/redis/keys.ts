@@ -68,6 +68,11 @@ export const keys = {
   stockBuildLock: (s: StockAddress) => `${stockPrefix(s.group)}${s.stockId}:build-lock`,
   /** Pub/sub channel on which final ticket outcomes are published. */
   outcomesChannel: () => "dq:outcomes",
+  /**
+   * Counter bumped by every service key revocation: an API process uses its cached key
+   * lookups only while this is what it was when they were made (src/auth/service-keys.ts).
+   */
+  serviceKeysEpoch: () => "dq:service-keys:epoch",
   /** Key prefix of a per-client request counter (rate-limiter-flexible appends `:<client>`). */
   rateLimit: (scope: string) => `dq:rl:${scope}`,
 } as const;

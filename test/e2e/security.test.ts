@@ -422,7 +422,9 @@ describe("trust proxy", () => {
       corsOrigins: [],
       trustProxy: false,
       socketsPerClient: 200,
-      adminFailuresPerMinute: 10,
+      // The contract's "after 20 failures within a minute".
+      adminFailuresPerMinute: 20,
+      serviceRequestsPerSecond: 5000,
     });
     expect(loadConfig({ TRUST_PROXY: "" }).security.trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: "false" }).security.trustProxy).toBe(false);

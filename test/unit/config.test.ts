@@ -30,6 +30,8 @@ describe("config", () => {
       defaults: { admissionRate: 500, waitingCapacity: 100_000, rateLimitPerSecond: 50 },
       lifecycle: { soldOutEndAfterSeconds: 30 },
       logLevel: "info",
+      // The contract's 20 failed authentications a minute; a service key's own 5000 a second.
+      security: { adminFailuresPerMinute: 20, serviceRequestsPerSecond: 5000 },
     });
     // Made up per process when missing, and long enough to be accepted as secrets.
     expect(config.adminToken.length).toBeGreaterThanOrEqual(12);
@@ -71,6 +73,8 @@ describe("config", () => {
     expect(configError({ WORKER_CONCURRENCY: "0" }).message).toMatch(/WORKER_CONCURRENCY/);
     expect(configError({ WORKER_CONCURRENCY: "1.5" }).message).toMatch(/WORKER_CONCURRENCY/);
     expect(configError({ RATE_LIMIT_PER_SECOND: "-1" }).message).toMatch(/RATE_LIMIT_PER_SECOND/);
+    expect(configError({ SERVICE_RATE_LIMIT: "-1" }).message).toMatch(/SERVICE_RATE_LIMIT/);
+    expect(loadConfig({ SERVICE_RATE_LIMIT: "0" }).security.serviceRequestsPerSecond).toBe(0);
     expect(configError({ REDIS_URL: "not a url" }).message).toMatch(/REDIS_URL/);
     expect(configError({ LOG_LEVEL: "loud" }).message).toMatch(/LOG_LEVEL/);
   });
