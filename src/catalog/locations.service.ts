@@ -163,6 +163,12 @@ export async function getProductWithStock(deps: Deps, sku: string): Promise<Prod
 
 export async function storeProducts(deps: Deps, storeId: string) {
   await requireLocation(deps, storeId, "STORE");
+  return locationProducts(deps, storeId);
+}
+
+/** The products a location stocks, with what is available of each. */
+export async function locationProducts(deps: Deps, storeId: string) {
+  await requireLocation(deps, storeId);
   const stocks = await deps.prisma.locationStock.findMany({ where: { locationId: storeId } });
   const products = await deps.prisma.catalogProduct.findMany({
     where: { sku: { in: stocks.map((s) => s.sku) } },

@@ -5,7 +5,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDeps, createDeps } from "../../src/bootstrap.js";
-import type { Deps } from "../../src/deps.js";
 import {
   createLocation,
   createProduct,
@@ -20,6 +19,7 @@ import {
   placeOnlineOrder,
   placeStoreOrder,
 } from "../../src/catalog/orders.service.js";
+import type { Deps } from "../../src/deps.js";
 import { testConfig } from "../support/app.js";
 import { expectStockInvariants, ledgerFigures, settleStocks } from "../support/stock-invariants.js";
 
