@@ -25,13 +25,8 @@ import {
   storeProducts,
   storeStock,
 } from "../catalog/locations.service.js";
-import {
-  cancelOrder,
-  getOrder,
-  type Placed,
-  placeOnlineOrder,
-  placeStoreOrder,
-} from "../catalog/orders.service.js";
+import { cancelOrder, getOrder } from "../catalog/orders.service.js";
+import { type Placed, placeOnlineOrder, placeStoreOrder } from "../catalog/place-order.js";
 import type { Deps } from "../deps.js";
 import { notFound } from "../errors.js";
 import { ApiRouter, TAGS } from "./api-router.js";

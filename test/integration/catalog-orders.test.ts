@@ -12,13 +12,8 @@ import {
   storeStock,
 } from "../../src/catalog/locations.service.js";
 import { locationLedger, receive, transfer } from "../../src/catalog/movements.service.js";
-import {
-  cancelOrder,
-  fulfilOrder,
-  payOrder,
-  placeOnlineOrder,
-  placeStoreOrder,
-} from "../../src/catalog/orders.service.js";
+import { cancelOrder, fulfilOrder, payOrder } from "../../src/catalog/orders.service.js";
+import { placeOnlineOrder, placeStoreOrder } from "../../src/catalog/place-order.js";
 import type { Deps } from "../../src/deps.js";
 import { testConfig } from "../support/app.js";
 import { expectStockInvariants, ledgerFigures, settleStocks } from "../support/stock-invariants.js";
