@@ -65,7 +65,7 @@ export async function placeStoreOrder(deps: Deps, storeId: string, input: StoreO
 
 async function requireStore(deps: Deps, storeId: string) {
   const store = await cachedLocation(deps, storeId);
-  if (!store || store.kind !== "STORE") throw notFound("store", { locationId: storeId });
+  if (store?.kind !== "STORE") throw notFound("store", { locationId: storeId });
   return store;
 }
 
