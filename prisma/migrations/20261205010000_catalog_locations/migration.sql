@@ -94,6 +94,9 @@ CREATE TABLE "Transfer" (
 );
 
 -- CreateIndex
+CREATE INDEX "Take_reference_idx" ON "Take"("reference");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "LocationStock_stockId_key" ON "LocationStock"("stockId");
 
 -- CreateIndex
