@@ -1,5 +1,6 @@
 // The admin page (admin.html): sign in with the admin token, list and create sale events,
-// move them through their lifecycle, adjust stock, reconcile, and watch a sale live.
+// move them through their lifecycle, adjust stock, reconcile, and watch a sale live; and the
+// catalog (#locations): locations, their stock, receipts and transfers, orders by channel.
 //
 // Each view is its own module: admin/event-list.js (the list), admin/create-form.js, and
 // admin/event-view.js (the selected event, with admin/stats.js, stock.js, lists.js and
@@ -10,10 +11,12 @@
 // selection lives in the URL hash (#<eventId>, #new), so a reload or a shared link shows
 // the same thing.
 
+import { createCatalogOrdersView } from "./admin/catalog-orders.js";
 import { setupCreateForm } from "./admin/create-form.js";
 import { createEventList } from "./admin/event-list.js";
 import { createEventView } from "./admin/event-view.js";
 import { connectAdmin } from "./admin/live.js";
+import { createLocationsView } from "./admin/locations.js";
 import { generalErrorMessage } from "./admin/messages.js";
 import { clearToken, createAdminApi, readToken, saveToken, tokenWorks } from "./admin/session.js";
 import { EVENT_ID_RE, paths } from "./lib/contract.js";
@@ -39,10 +42,11 @@ const ui = {
   mainEmpty: $("main-empty"),
   createForm: $("create-form"),
   eventView: $("event-view"),
+  catalogView: $("catalog-view"),
 };
 
 let started = false;
-/** "empty" | "create" | "event" */
+/** "empty" | "create" | "event" | "catalog" */
 let main = "empty";
 let live = null;
 let liveState = "offline";
@@ -66,6 +70,8 @@ const eventView = createEventView({
     setText(ui.mainEmpty, `There is no event with the id ${id}.`);
   },
 });
+const locationsView = createLocationsView({ adminApi, currency });
+const catalogOrders = createCatalogOrdersView({ adminApi, currency });
 const createForm = setupCreateForm({
   adminApi,
   currency,
@@ -220,6 +226,11 @@ function route() {
   if (id === "new") {
     showMain("create");
     createForm.focus();
+  } else if (id === "locations") {
+    eventView.deselect();
+    showMain("catalog");
+    locationsView.refresh();
+    catalogOrders.refresh();
   } else if (EVENT_ID_RE.test(id)) {
     showMain("event");
     eventView.select(id);
@@ -235,6 +246,7 @@ function showMain(which) {
   ui.mainEmpty.hidden = which !== "empty";
   ui.createForm.hidden = which !== "create";
   ui.eventView.hidden = which !== "event";
+  ui.catalogView.hidden = which !== "catalog";
 }
 
 init();
