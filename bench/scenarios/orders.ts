@@ -102,12 +102,13 @@ async function drive(
   return { statuses, seconds, latencyMs: percentiles(latencies) };
 }
 
-async function runMode(mode: Mode): Promise<OrdersRun[]> {
+async function runMode(mode: Mode, cpuProfDir: string | undefined): Promise<OrdersRun[]> {
   progress("orders", `${mode}: starting an API process with ORDER_STOCK_MODE=${mode}`, true);
   const stack = await bootStack({
     apis: 1,
     workers: 0,
     env: { ORDER_STOCK_MODE: mode, SERVICE_RATE_LIMIT: "0", RATE_LIMIT_PER_SECOND: "0" },
+    nodeArgs: cpuProfDir ? { api: ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}/api-${mode}`] } : undefined,
   });
   const url = stack.apiUrls[0] ?? "";
   const admin = (method: string, path: string, body?: unknown) =>
@@ -190,9 +191,9 @@ async function runMode(mode: Mode): Promise<OrdersRun[]> {
 export const orders: Scenario<OrdersResult> = {
   name: "orders",
   describe: `POST /api/orders the row-lock way and the Redis way: ${fmt(UNITS)} units × ${fmt(BUYERS)} buyers, and ${fmt(IN_STOCK_ORDERS)} orders in stock (${CONNECTIONS} connections)`,
-  async run() {
+  async run(ctx) {
     const runs: OrdersRun[] = [];
-    for (const mode of MODES) runs.push(...(await runMode(mode)));
+    for (const mode of MODES) runs.push(...(await runMode(mode, ctx.cpuProfDir)));
     return { runs };
   },
   tables(r) {
