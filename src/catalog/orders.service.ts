@@ -52,20 +52,23 @@ async function usedRowlock(deps: Deps, row: OrderRow): Promise<boolean> {
   return takes === 0;
 }
 
-/** The conditional move of the state machine (a concurrent mover may have won: read it again). */
-async function moveStatus(deps: Deps, row: OrderRow, to: CatalogOrderStatus): Promise<void> {
-  await deps.prisma.catalogOrder.updateMany({
+/** The conditional move of the state machine: false when a concurrent mover won (read it again). */
+async function moveStatus(deps: Deps, row: OrderRow, to: CatalogOrderStatus): Promise<boolean> {
+  const moved = await deps.prisma.catalogOrder.updateMany({
     where: { id: row.id, status: { in: [...ORDER_MOVES[to]] } },
     data: { status: to },
   });
+  return moved.count === 1;
 }
 
 /** PENDING → PAID: the take becomes final (no give-back by a timeout). */
 export async function payOrder(deps: Deps, orderId: string): Promise<CatalogOrderView> {
   const row = await requireOrder(deps, orderId);
-  if (row.status === "PAID") return orderView(row);
-  if (!canMove(row.status, "PAID")) throw invalidMove(orderId, row.status, "PAID");
-  await moveStatus(deps, row, "PAID");
+  if (row.status !== "PAID" && !canMove(row.status, "PAID")) throw invalidMove(orderId, row.status, "PAID");
+  if (!(await moveStatus(deps, row, "PAID"))) {
+    const now = await requireOrder(deps, orderId);
+    if (now.status !== "PAID") throw invalidMove(orderId, now.status, "PAID");
+  }
   if (!(await usedRowlock(deps, row))) {
     await confirm(
       deps,
@@ -82,7 +85,9 @@ export async function fulfilOrder(deps: Deps, orderId: string): Promise<CatalogO
   if (row.status === "FULFILLED") return orderView(row);
   if (!canMove(row.status, "FULFILLED")) throw invalidMove(orderId, row.status, "FULFILLED");
   await moveStatus(deps, row, "FULFILLED");
-  return getOrder(deps, orderId);
+  const now = await getOrder(deps, orderId);
+  if (now.status !== "FULFILLED") throw invalidMove(orderId, now.status, "FULFILLED");
+  return now;
 }
 
 /** The orders, newest first, of one channel and/or location, a page at a time. */
