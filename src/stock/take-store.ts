@@ -19,20 +19,36 @@ export interface LineIntent {
   quantity: number;
 }
 
-/** Records the take's intent (PENDING) where the reference is new; returns every row it has. */
+/**
+ * Records the take's intent (PENDING) where the reference is new; returns every row it has.
+ * Given the stocks' groups, a reference new on every line is answered without reading it back.
+ */
 export async function recordIntent(
   prisma: PrismaClient,
   reference: string,
   userId: string | null,
   lines: LineIntent[],
+  groups?: string[],
 ): Promise<TakeRow[]> {
   const stockIds = lines.map((l) => l.stockId);
   const quantities = lines.map((l) => l.quantity);
-  await prisma.$executeRaw`
+  const inserted = await prisma.$executeRaw`
     INSERT INTO "Take" ("stockId", "reference", "userId", "quantity", "status", "updatedAt")
     SELECT l.id, ${reference}, ${userId}, l.q, 'PENDING', now()
     FROM unnest(${stockIds}::text[], ${quantities}::int[]) AS l(id, q)
     ON CONFLICT DO NOTHING`;
+  if (groups && groups.length === lines.length && inserted === lines.length) {
+    return lines.map((l, i) => ({
+      stockId: l.stockId,
+      reference,
+      userId,
+      quantity: l.quantity,
+      status: "PENDING",
+      applied: null,
+      expiresAt: null,
+      group: groups[i] ?? "",
+    }));
+  }
   return readTake(prisma, reference, stockIds);
 }
 
@@ -60,7 +76,8 @@ export async function retryRefused(
 }
 
 export type RecordTakenResult =
-  | { kind: "recorded" }
+  /** `rows`: the take as recorded, in the order of the lines. */
+  | { kind: "recorded"; rows: TakeRow[] }
   /** A stock's Redis state was built again since the step answered: take it again there. */
   | { kind: "stale" }
   /** The take moved on meanwhile (released, or recorded by a duplicate): read it. */
@@ -79,7 +96,13 @@ export async function recordTaken(
 ): Promise<RecordTakenResult> {
   const stockIds = lines.map((l) => l.stockId);
   const epochs = lines.map((l) => l.epoch);
-  const [row] = await prisma.$queryRaw<{ fenced: number; updated: number }[]>`
+  const [row] = await prisma.$queryRaw<
+    {
+      fenced: number;
+      updated: number;
+      rows: (Omit<TakeRow, "expiresAt"> & { expiresAt: string | null })[] | null;
+    }[]
+  >`
     WITH fence AS (
       SELECT s.id FROM "Stock" s
       JOIN unnest(${stockIds}::text[], ${epochs}::int[]) AS l(id, epoch) ON s.id = l.id AND s."stateEpoch" = l.epoch
@@ -91,15 +114,30 @@ export async function recordTaken(
       FROM "Stock" s
       WHERE s.id = t."stockId" AND t."reference" = ${reference} AND t."stockId" = ANY(${stockIds}::text[])
         AND t."status" IN ('PENDING', 'REFUSED') AND (SELECT count(*) FROM fence) = ${lines.length}
-      RETURNING t."stockId", t."quantity"
+      RETURNING t."stockId", t."reference", t."userId", t."quantity", t."status", t."applied", t."expiresAt", s."group"
     ), moves AS (
       INSERT INTO "StockMovement" ("stockId", "reason", "quantity", "reference")
       SELECT "stockId", 'TAKE'::"StockMovementReason", "quantity", ${reference} FROM upd
       UNION ALL
       SELECT "stockId", 'CONFIRM'::"StockMovementReason", "quantity", ${reference} FROM upd WHERE ${status} = 'CONFIRMED'
     )
-    SELECT (SELECT count(*) FROM fence)::int AS fenced, (SELECT count(*) FROM upd)::int AS updated`;
-  if (row && row.updated === lines.length) return { kind: "recorded" };
+    SELECT (SELECT count(*) FROM fence)::int AS fenced, (SELECT count(*) FROM upd)::int AS updated,
+      (SELECT json_agg(upd) FROM upd) AS rows`;
+  if (row && row.updated === lines.length) {
+    // As the statement wrote them (no read back), in the order of the lines.
+    const byStock = new Map((row.rows ?? []).map((r) => [r.stockId, r]));
+    const rows = stockIds.map((id) => {
+      const r = byStock.get(id);
+      if (!r) throw new Error(`recordTaken: no row for ${id}`);
+      // A timestamp column (UTC, as Prisma keeps them) comes out of json_agg without its zone.
+      const at = r.expiresAt;
+      return {
+        ...r,
+        expiresAt: at === null ? null : new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(at) ? at : `${at}Z`),
+      };
+    });
+    return { kind: "recorded", rows };
+  }
   if (row && row.fenced < lines.length) return { kind: "stale" };
   return { kind: "moved" };
 }

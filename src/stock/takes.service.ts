@@ -50,7 +50,13 @@ export async function take(deps: Deps, req: TakeRequest): Promise<TakeAnswer> {
     deps,
     req.lines.map((l) => l.stockId),
   );
-  const rows = await recordIntent(deps.prisma, req.reference, req.userId, req.lines);
+  const rows = await recordIntent(
+    deps.prisma,
+    req.reference,
+    req.userId,
+    req.lines,
+    stocks.map((s) => s.group),
+  );
   const sameBody =
     rows.length === req.lines.length &&
     rows.every((r, i) => r.userId === req.userId && r.quantity === req.lines[i]?.quantity);
@@ -103,12 +109,13 @@ export async function drive(deps: Deps, req: TakeRequest, lines: TakeLine[]): Pr
     const epochs = lines.map((l, i) => ({ ...l, epoch: step.lines[i]?.epoch ?? -1 }));
     const recorded = await recordTaken(deps.prisma, req.reference, epochs, decided as "HELD" | "CONFIRMED");
     if (recorded.kind === "stale") continue;
+    if (recorded.kind === "recorded") return { created: true, rows: recorded.rows, remaining };
     const rows = await readTake(deps.prisma, req.reference, stockIds);
     if (recorded.kind === "moved" && rows.some((r) => r.status === "RELEASED")) {
       // Released while this step ran: what the step took goes back (keyed: once).
       await applyRelease(deps, lines, req.reference);
     }
-    return { created: recorded.kind === "recorded", rows, remaining };
+    return { created: false, rows, remaining };
   }
   throw new AppError({
     code: "SERVICE_UNAVAILABLE",
