@@ -95,6 +95,10 @@ async function warehouseFor(deps: Deps, lines: { sku: string; quantity: number }
 
 /** A refusal, unless the reference placed this very order before (then that order, 200). */
 async function refuse(deps: Deps, spec: OrderSpec, err: AppError): Promise<Placed> {
+  // One plain indexed read first: most refused references were never placed.
+  const [seen] = await deps.prisma.$queryRaw<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM "CatalogOrder" WHERE "reference" = ${spec.reference}`;
+  if (!seen?.n) throw err;
   const before = await existing(deps, spec);
   if (before) return { created: false, order: orderView(before) };
   throw err;
