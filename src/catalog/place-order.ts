@@ -36,10 +36,17 @@ export interface Placed {
 }
 
 export async function placeOnlineOrder(deps: Deps, input: OnlineOrderInput): Promise<Placed> {
-  const locationId =
-    input.fulfilment === "DELIVERY"
-      ? await warehouseFor(deps, input.lines)
-      : (await requireStore(deps, input.storeId ?? "")).id;
+  let locationId: string;
+  if (input.fulfilment === "DELIVERY") {
+    // A repeat goes to the warehouse its order took from, whatever is available where now.
+    const prior = await deps.prisma.catalogOrder.findUnique({
+      where: { reference: input.reference },
+      select: { locationId: true },
+    });
+    locationId = prior?.locationId ?? (await warehouseFor(deps, input.lines));
+  } else {
+    locationId = (await requireStore(deps, input.storeId ?? "")).id;
+  }
   return placeOrder(deps, {
     reference: input.reference,
     userId: input.userId,
