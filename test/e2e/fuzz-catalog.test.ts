@@ -217,6 +217,33 @@ describe("fuzzing the catalog's routes", () => {
     expect([...seen.keys()].filter((s) => s < 300).length, JSON.stringify([...seen])).toBeGreaterThan(0);
     expect(seen.get(400) ?? 0).toBeGreaterThan(0);
     expect(seen.get(404) ?? 0).toBeGreaterThan(0);
+    // Any method on any path made of the catalog's segments (as fuzz.test.ts does for the rest).
+    const segment = fc.oneof(
+      fc.constantFrom(
+        "api",
+        "admin",
+        "products",
+        "stores",
+        "locations",
+        "transfers",
+        "catalog-orders",
+        "orders",
+      ),
+      fc.constantFrom("receipts", "ledger", "stock", "nearby", "cancel", real.store, real.sku, real.order),
+      odd.map(encodeURIComponent),
+    );
+    await check(
+      fc.asyncProperty(
+        fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH"),
+        fc.array(segment, { minLength: 1, maxLength: 6 }).map((s) => `/${s.join("/")}`),
+        auth,
+        async (m, p, who) => {
+          const res = await send(m, p, { auth: who, ...(m === "GET" ? {} : { body: "{}" }) });
+          expectSane(res, `${m} ${p.slice(0, 200)}`);
+        },
+      ),
+      300,
+    );
     await settleStocks(stack.deps, 2);
     const stocks = await stack.deps.prisma.locationStock.findMany({ where: { sku: real.sku } });
     for (const s of stocks) await expectStockInvariants(stack.deps, s.stockId);
