@@ -11,7 +11,7 @@
     KEYS[1] product stock hash
     KEYS[2] held hash of the product
     KEYS[3] open-ticket hash of the product
-    KEYS[4] stats hash
+    KEYS[4] stats hash (its counters, and serviceMs: the moving average of admission → outcome)
     KEYS[5] ticket hash
     KEYS[6] waiting sorted set of the product
     KEYS[7] in-flight hash of the product
@@ -32,7 +32,7 @@
 local rcall = redis.call
 local ticketId, outcome, reason, orderId, from = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[6]
 
-local t = rcall("HMGET", KEYS[5], "status", "user", "qty")
+local t = rcall("HMGET", KEYS[5], "status", "user", "qty", "admittedAt")
 if not t[1] then return -9 end
 if t[1] ~= from or (from == "QUEUED" and outcome ~= "FAILED") then return {0, t[1]} end
 local qty = tonumber(t[3])
@@ -41,17 +41,25 @@ if from == "QUEUED" then
   rcall("HINCRBY", KEYS[4], "waiting", -1)
   rcall("HINCRBY", KEYS[4], "served", 1)
   rcall("HINCRBY", KEYS[4], "failed:" .. reason, 1)
-elseif outcome == "CONFIRMED" then
-  rcall("HINCRBY", KEYS[1], "reserved", -qty)
-  rcall("HINCRBY", KEYS[1], "sold", qty)
-  rcall("HINCRBY", KEYS[4], "confirmed", 1)
-  rcall("HINCRBY", KEYS[4], "processing", -1)
 else
   rcall("HINCRBY", KEYS[1], "reserved", -qty)
-  rcall("HINCRBY", KEYS[1], "remaining", qty)
-  rcall("HINCRBY", KEYS[2], t[2], -qty)
-  rcall("HINCRBY", KEYS[4], "failed:" .. reason, 1)
   rcall("HINCRBY", KEYS[4], "processing", -1)
+  if outcome == "CONFIRMED" then
+    rcall("HINCRBY", KEYS[1], "sold", qty)
+    rcall("HINCRBY", KEYS[4], "confirmed", 1)
+  else
+    rcall("HINCRBY", KEYS[1], "remaining", qty)
+    rcall("HINCRBY", KEYS[2], t[2], -qty)
+    rcall("HINCRBY", KEYS[4], "failed:" .. reason, 1)
+  end
+  -- How long an admitted purchase takes, admission to outcome: a moving average that the
+  -- wait a joining shopper is told includes (src/waiting-room/queue-state.ts).
+  local admittedAt = tonumber(t[4] or "")
+  if admittedAt then
+    local sample = math.max(0, tonumber(ARGV[5]) - admittedAt)
+    local old = tonumber(rcall("HGET", KEYS[4], "serviceMs") or "")
+    rcall("HSET", KEYS[4], "serviceMs", math.floor(old and (old * 0.8 + sample * 0.2) or sample))
+  end
 end
 if rcall("HGET", KEYS[3], t[2]) == ticketId then rcall("HDEL", KEYS[3], t[2]) end
 rcall("HDEL", KEYS[7], ticketId)

@@ -25,12 +25,14 @@
     ARGV[8..] the last few whole seconds (unix), over which the outflow is measured
 
   Output:
-    {1, ticketId, status, seq, qty, served, admitted, rate, busySeconds, windowCount, windowTtlMs}
+    {1, ticketId, status, seq, qty, served, admitted, rate, busySeconds, windowCount, windowTtlMs,
+     serviceMs}
                                 a new ticket (status QUEUED with its seq, or PREQUEUE with seq 0),
                                 and what its position and wait are computed from: tickets served,
                                 tickets admitted in the seconds given and how many of those
                                 seconds admitted any, the configured rate, and the admission
-                                window now open (jobs admitted in it, ms until it ends; -2 none)
+                                window now open (jobs admitted in it, ms until it ends; -2 none),
+                                and the average ms from admission to outcome (-1: none yet)
     {2, ...the same}            the user's ticket for this product that is still open
     -1 NO_EVENT, -2 SALE_NOT_OPEN, -3 NO_PRODUCT, -4 SOLD_OUT, -5 LIMIT_REACHED, -6 QUEUE_FULL,
     -13 RATE_LIMITED
@@ -57,7 +59,8 @@ local function queueFigures()
   end
   local windowCount = tonumber(rcall("GET", KEYS[11]) or "0")
   local windowTtl = rcall("PTTL", KEYS[11])
-  return served, admitted, tonumber(rcall("HGET", KEYS[1], "rate") or "0"), busy, windowCount, windowTtl
+  local serviceMs = tonumber(rcall("HGET", KEYS[6], "serviceMs") or "-1")
+  return served, admitted, tonumber(rcall("HGET", KEYS[1], "rate") or "0"), busy, windowCount, windowTtl, serviceMs
 end
 
 local status = rcall("HGET", KEYS[1], "status")
@@ -71,9 +74,9 @@ local userId = ARGV[2]
 local open = rcall("HGET", KEYS[3], userId)
 if open then
   local t = rcall("HMGET", ARGV[6] .. "ticket:" .. open, "status", "seq", "qty")
-  local served, admitted, rate, busy, windowCount, windowTtl = queueFigures()
+  local served, admitted, rate, busy, windowCount, windowTtl, serviceMs = queueFigures()
   return {2, open, t[1] or "", tonumber(t[2] or "0"), tonumber(t[3] or "0"), served, admitted, rate,
-    busy, windowCount, windowTtl}
+    busy, windowCount, windowTtl, serviceMs}
 end
 
 local qty = tonumber(ARGV[4])
@@ -102,5 +105,5 @@ rcall("HSET", KEYS[3], userId, ARGV[1])
 rcall("HINCRBY", KEYS[6], "joins", 1)
 rcall("HINCRBY", KEYS[6], "waiting", 1)
 
-local served, admitted, rate, busy, windowCount, windowTtl = queueFigures()
-return {1, ARGV[1], ticketStatus, seq, qty, served, admitted, rate, busy, windowCount, windowTtl}
+local served, admitted, rate, busy, windowCount, windowTtl, serviceMs = queueFigures()
+return {1, ARGV[1], ticketStatus, seq, qty, served, admitted, rate, busy, windowCount, windowTtl, serviceMs}

@@ -2,13 +2,13 @@
 // move them through their lifecycle, adjust stock, reconcile, and watch a sale live; and the
 // catalog (#locations): locations, their stock, receipts and transfers, orders by channel.
 //
-// Each view is its own module: admin/event-list.js (the list), admin/create-form.js, and
-// admin/event-view.js (the selected event, with admin/stats.js, stock.js, lists.js and
-// reconcile.js below it). This file signs in and out, keeps the live link, routes and ticks.
+// Each view is its own module: admin/event-list.js (the list), admin/create-form.js,
+// admin/refunds.js (#refunds) and admin/event-view.js (the selected event, with
+// admin/stats.js, stock.js, lists.js, dead-letters.js and reconcile.js below it). This file signs in and out, keeps the live link, routes and ticks.
 //
 // Live figures come from the `/admin` Socket.IO namespace (`event:stats`, once a second
 // per LIVE or PAUSED event); without a socket the page polls GET .../stats instead. The
-// selection lives in the URL hash (#<eventId>, #new), so a reload or a shared link shows
+// selection lives in the URL hash (#<eventId>, #new, #refunds, #locations), so a reload or a shared link shows
 // the same thing.
 
 import { createCatalogOrdersView } from "./admin/catalog-orders.js";
@@ -18,6 +18,7 @@ import { createEventView } from "./admin/event-view.js";
 import { connectAdmin } from "./admin/live.js";
 import { createLocationsView } from "./admin/locations.js";
 import { generalErrorMessage } from "./admin/messages.js";
+import { createRefundsView } from "./admin/refunds.js";
 import { clearToken, createAdminApi, readToken, saveToken, tokenWorks } from "./admin/session.js";
 import { EVENT_ID_RE, paths } from "./lib/contract.js";
 import { $, setAttr, setText } from "./lib/dom.js";
@@ -42,11 +43,12 @@ const ui = {
   mainEmpty: $("main-empty"),
   createForm: $("create-form"),
   eventView: $("event-view"),
+  refundsView: $("refunds-view"),
   catalogView: $("catalog-view"),
 };
 
 let started = false;
-/** "empty" | "create" | "event" | "catalog" */
+/** "empty" | "create" | "event" | "refunds" | "catalog" */
 let main = "empty";
 let live = null;
 let liveState = "offline";
@@ -70,6 +72,7 @@ const eventView = createEventView({
     setText(ui.mainEmpty, `There is no event with the id ${id}.`);
   },
 });
+const refunds = createRefundsView({ adminApi, currency });
 const locationsView = createLocationsView({ adminApi, currency });
 const catalogOrders = createCatalogOrdersView({ adminApi, currency });
 const createForm = setupCreateForm({
@@ -205,6 +208,7 @@ function tick(force) {
       polling: liveState !== "live",
     });
   }
+  if (main === "refunds" && (force || Date.now() - list.lastRefresh >= LIST_REFRESH_MS)) refunds.refresh();
   if (force || Date.now() - list.lastRefresh >= LIST_REFRESH_MS) list.refresh();
 }
 
@@ -226,6 +230,11 @@ function route() {
   if (id === "new") {
     showMain("create");
     createForm.focus();
+  } else if (id === "refunds") {
+    eventView.deselect();
+    showMain("refunds");
+    refunds.show();
+    list.render();
   } else if (id === "locations") {
     eventView.deselect();
     showMain("catalog");
@@ -246,6 +255,7 @@ function showMain(which) {
   ui.mainEmpty.hidden = which !== "empty";
   ui.createForm.hidden = which !== "create";
   ui.eventView.hidden = which !== "event";
+  ui.refundsView.hidden = which !== "refunds";
   ui.catalogView.hidden = which !== "catalog";
 }
 

@@ -7,6 +7,7 @@ import type { Deps } from "./deps.js";
 import { PurchaseQueues } from "./purchase/jobs.js";
 import { OrderStore } from "./purchase/order-store.js";
 import { createRedis } from "./redis/client.js";
+import { TakeStore } from "./stock/take-store.js";
 import { TicketStore } from "./waiting-room/ticket-store.js";
 
 export function createDeps(config: Config, opts: { name: string; dbPoolSize?: number }): Deps {
@@ -22,6 +23,7 @@ export function createDeps(config: Config, opts: { name: string; dbPoolSize?: nu
     queues,
     tickets: new TicketStore(prisma),
     orders: new OrderStore(prisma),
+    takes: new TakeStore(prisma),
     log,
   };
 }

@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import type { PurchaseQueues } from "./purchase/jobs.js";
 import type { OrderStore } from "./purchase/order-store.js";
+import type { TakeStore } from "./stock/take-store.js";
 import type { TicketStore } from "./waiting-room/ticket-store.js";
 
 export interface Deps {
@@ -15,5 +16,7 @@ export interface Deps {
   queues: PurchaseQueues;
   tickets: TicketStore;
   orders: OrderStore;
+  /** The group-committed writes of the stock core's takes. */
+  takes: TakeStore;
   log: Logger;
 }

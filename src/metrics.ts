@@ -1,6 +1,6 @@
 // Prometheus series recorded where the work happens, in any process: the purchase workers
 // (wherever their pool runs), the Prisma client, the readers of Redis. Module-level, so the
-// code that records needs no handle; every registry made by http/metrics.ts exposes them.
+// code that records needs no handle; every registry made by ops/registry.ts exposes them.
 import type { Job } from "bullmq";
 import { Counter, Histogram, type Registry } from "prom-client";
 
@@ -60,7 +60,23 @@ export function recordReconciliation(products: { drift: number; repaired: boolea
   }
 }
 
+// The stock core (src/stock/): takes by outcome, and what its loop settled or repaired.
+export const stockTakes = new Counter({
+  name: "dropqueue_stock_takes_total",
+  help: "Takes of the stock core by outcome: taken, known (a repeat: nothing moved), SOLD_OUT, LIMIT_REACHED, SALE_NOT_OPEN",
+  labelNames: ["outcome"] as const,
+  registers: [],
+});
+export const stockLoopWork = new Counter({
+  name: "dropqueue_stock_loop_total",
+  help: "What the loop did for the stock core: pending (takes a crash left), applied (statuses Redis had not shown), expired (holds), closed (periods ended), built (lost states), repaired (drifted counters), archived",
+  labelNames: ["what"] as const,
+  registers: [],
+});
+
 export function registerProcessMetrics(registry: Registry): void {
+  registry.registerMetric(stockTakes);
+  registry.registerMetric(stockLoopWork);
   registry.registerMetric(purchaseDuration);
   registry.registerMetric(redisErrors);
   registry.registerMetric(dbErrors);

@@ -6,9 +6,9 @@
 import { closeDeps, createDeps, onShutdown } from "../src/bootstrap.js";
 import { loadConfigOrExit } from "../src/config.js";
 import { LifecycleWorker } from "../src/events/scheduler.js";
-import { createMetrics } from "../src/http/metrics.js";
 import { registerDependencyMetrics } from "../src/ops/dependency-metrics.js";
 import { startMetricsServer } from "../src/ops/metrics-server.js";
+import { createRegistry } from "../src/ops/registry.js";
 import { SimulatedPayment } from "../src/purchase/payment.js";
 import { RefundWorker } from "../src/purchase/refunds.js";
 import { PurchaseWorkerPool } from "../src/purchase/worker-pool.js";
@@ -29,12 +29,12 @@ const maintenance = new MaintenanceWorker(deps);
 await maintenance.start();
 // Prometheus scrapes a worker on its own port: what the pipeline records here (purchase
 // outcomes, Redis errors, reconciler repairs) and whether this process reaches its stores.
-const metrics = createMetrics();
-registerDependencyMetrics(metrics.registry, deps);
+const registry = createRegistry();
+registerDependencyMetrics(registry, deps);
 const metricsServer =
   config.worker.metricsPort === null
     ? undefined
-    : await startMetricsServer(metrics.registry, { port: config.worker.metricsPort, host: config.http.host });
+    : await startMetricsServer(registry, { port: config.worker.metricsPort, host: config.http.host });
 deps.log.info({ concurrency: config.worker.concurrency, metricsPort: metricsServer?.port }, "worker running");
 onShutdown(deps.log, async () => {
   await Promise.all([

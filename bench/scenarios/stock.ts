@@ -45,8 +45,15 @@ async function call(url: string, token: string, method: string, path: string, bo
 export const stock: Scenario<StockResult> = {
   name: "stock",
   describe: `takes over HTTP with a service key: one hot stock, and ${fmt(MANY)} stocks (${CONNECTIONS} connections, ${SECONDS} s each)`,
-  async run() {
-    const stack = await bootStack({ apis: 1, workers: 0, env: { SERVICE_RATE_LIMIT: "0" } });
+  async run(ctx) {
+    const stack = await bootStack({
+      apis: 1,
+      workers: 0,
+      env: { SERVICE_RATE_LIMIT: "0" },
+      nodeArgs: ctx.cpuProfDir
+        ? { api: ["--cpu-prof", `--cpu-prof-dir=${ctx.cpuProfDir}/stock`] }
+        : undefined,
+    });
     const url = stack.apiUrls[0] ?? "";
     const admin = (method: string, path: string, body?: unknown) =>
       call(url, stack.adminToken, method, path, body);

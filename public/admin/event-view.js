@@ -1,11 +1,12 @@
 // The selected event: its name, status and facts, the lifecycle buttons (stop asks first),
-// and the parts below it (figures, products and stock, orders and ledger, reconcile), each
-// its own module. The event is re-read every few seconds by the page's ticker, since
-// scheduled starts and automatic ends happen on the server.
+// and the parts below it (figures, products and stock, dead letters, orders and ledger,
+// reconcile), each its own module. The event is re-read every few seconds by the page's
+// ticker, since scheduled starts and automatic ends happen on the server.
 import { ApiError } from "../lib/api.js";
 import { ACTIONS_FROM, paths, RUNNING } from "../lib/contract.js";
 import { $, h, setAttr, setText } from "../lib/dom.js";
 import { formatDuration, formatNumber } from "../lib/format.js";
+import { createDeadLetters } from "./dead-letters.js";
 import { createLists } from "./lists.js";
 import { actionErrorMessage, formatDateTime, generalErrorMessage, statusPill } from "./messages.js";
 import { setupReconcile } from "./reconcile.js";
@@ -46,6 +47,7 @@ export function createEventView({ adminApi, currency, list, liveState, isShown, 
 
   const selected = () => ({ id: selectedId, event, shown: isShown() });
   const lists = createLists({ adminApi, currency, selectedId: () => selectedId });
+  const deadLetters = createDeadLetters({ adminApi, selectedId: () => selectedId });
   const stock = createStock({
     adminApi,
     currency,
@@ -71,6 +73,7 @@ export function createEventView({ adminApi, currency, list, liveState, isShown, 
     onDone() {
       stats.fetch();
       refresh();
+      deadLetters.refresh();
     },
   });
 
@@ -112,6 +115,7 @@ export function createEventView({ adminApi, currency, list, liveState, isShown, 
         setText(ui.id, id);
       }
       lists.reset();
+      deadLetters.reset();
       // Phones show the list above: bring the event into view.
       if (window.matchMedia("(max-width: 60rem)").matches) ui.view.scrollIntoView({ block: "start" });
     }
@@ -249,6 +253,7 @@ export function createEventView({ adminApi, currency, list, liveState, isShown, 
       if (force || t - lastRefresh >= eventEveryMs) {
         lastRefresh = t;
         refresh();
+        deadLetters.refresh();
         if (running) lists.refreshFirstPages();
       }
       if (running && polling && (force || t - lastStats >= statsEveryMs)) {

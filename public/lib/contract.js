@@ -20,6 +20,13 @@ export const paths = {
   adminLedger: (eventId, query) => `/api/admin/events/${seg(eventId)}/ledger?${query}`,
   adminStock: (eventId, sku) => `/api/admin/events/${seg(eventId)}/products/${seg(sku)}/stock`,
   adminReconcile: (eventId) => `/api/admin/events/${seg(eventId)}/reconcile`,
+  /** Purchase jobs that failed for good, and the safe retry of one (its ticket queued again). */
+  adminDeadLetters: (eventId) => `/api/admin/events/${seg(eventId)}/dead-letters`,
+  adminDeadLetterRetry: (eventId, jobId) =>
+    `/api/admin/events/${seg(eventId)}/dead-letters/${seg(jobId)}/retry`,
+  /** Refunds by status (FAILED: the refunds' dead letters), and the retry of a FAILED one. */
+  adminRefunds: (query) => `/api/admin/refunds?${query}`,
+  adminRefundRetry: (ticketId) => `/api/admin/refunds/${seg(ticketId)}/retry`,
   /** The BullMQ dashboard (read-only; its own sign-in form sets a session cookie). */
   queuesDashboard: () => "/admin/queues",
   /** The proof-of-work puzzle an event may ask with a join. */
@@ -53,6 +60,8 @@ export const EVENT_STATUSES = ["DRAFT", "SCHEDULED", "LIVE", "PAUSED", "ENDED"];
 export const JOINABLE = new Set(["SCHEDULED", "LIVE", "PAUSED"]);
 /** A sale runs in these: figures stream, stock moves. */
 export const RUNNING = new Set(["LIVE", "PAUSED"]);
+/** Refund statuses (the API's RefundStatus); FAILED ones can be retried. */
+export const REFUND_STATUSES = ["PENDING", "REFUNDED", "NOT_CHARGED", "NOT_NEEDED", "FAILED"];
 /** A ticket in one of these has its outcome. */
 export const FINAL_TICKET = new Set(["CONFIRMED", "REJECTED", "FAILED", "CANCELLED"]);
 /** Which statuses each admin action may start from (the API's TRANSITIONS). */

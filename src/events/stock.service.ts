@@ -69,9 +69,10 @@ export async function adjustStock(
             live,
           });
         }
+        let lowered: { sold: number; reserved: number } | null = null;
         if (newTotal < row.total) {
-          const lowered = await setTotal(deps.redis, { eventId, sku }, newTotal, "check");
-          if (lowered.kind === "noProduct") {
+          const step = await setTotal(deps.redis, { eventId, sku }, newTotal, "check");
+          if (step.kind === "noProduct") {
             throw new AppError({
               code: "INVALID_STATE",
               message: "The event has no live stock in Redis yet; try again in a moment",
@@ -79,16 +80,25 @@ export async function adjustStock(
               retryAfterSeconds: 1,
             });
           }
-          if (lowered.kind === "belowFloor")
-            throw stockRule({ asked: newTotal, min: lowered.floor, max: ceiling, live: lowered });
+          if (step.kind === "belowFloor")
+            throw stockRule({ asked: newTotal, min: step.floor, max: ceiling, live: step });
+          lowered = step.kind === "set" || step.kind === "short" ? step : null;
         }
+        // The counters at the moment of this change, under the row lock: what the answer shows
+        // (read after the commit, they could carry another adjustment's total).
+        const at = newTotal < row.total ? null : ((await readStock(deps.redis, eventId, [sku]))[0] ?? null);
         await tx.product.update({ where: { eventId_sku: { eventId, sku } }, data: { total: newTotal } });
         if (newTotal !== row.total) {
           await tx.ledgerEntry.create({
             data: { eventId, sku, reason: "ADJUST", quantity: newTotal - row.total, reference: "admin" },
           });
         }
-        return { ...row, perUserLimit: row.perUserLimit ?? event.perUserLimit, delta: newTotal - row.total };
+        return {
+          ...row,
+          perUserLimit: row.perUserLimit ?? event.perUserLimit,
+          delta: newTotal - row.total,
+          at: lowered ?? at,
+        };
       },
       { maxWait: 5_000, timeout: 10_000 },
     )
@@ -98,19 +108,19 @@ export async function adjustStock(
       await syncTotal(deps, eventId, sku).catch(() => undefined);
       throw err;
     });
-  const { live } = await syncTotal(deps, eventId, sku);
+  await syncTotal(deps, eventId, sku);
   log.info({ total: newTotal, delta: product.delta }, "stock adjusted");
-  // As this adjustment left it: live figures read in one step under the row lock (another
-  // adjustment may have followed, whose total is not this answer's).
-  const sold = live?.sold ?? 0;
-  const reserved = live?.reserved ?? 0;
+  // As this adjustment left it: the counters of its own step (a lowering), or read under the
+  // row lock at the change (a raise), never after another adjustment may have followed.
+  const sold = product.at?.sold ?? 0;
+  const reserved = product.at?.reserved ?? 0;
   return {
     sku,
     name: product.name,
     priceCents: product.priceCents,
     perUserLimit: product.perUserLimit,
     total: newTotal,
-    remaining: live?.total === newTotal ? live.remaining : Math.max(0, newTotal - sold - reserved),
+    remaining: Math.max(0, newTotal - sold - reserved),
     reserved,
     sold,
   };

@@ -14,6 +14,7 @@ import type { ApiRouter } from "./api-router.js";
 import { catalogOrderRoutes, catalogPublicRoutes } from "./catalog.routes.js";
 import { catalogAdminRoutes } from "./catalog-admin.routes.js";
 import { couponAdminRoutes, couponServiceRoutes } from "./coupons.routes.js";
+import { deadLettersRoutes } from "./dead-letters.routes.js";
 import { docsRoutes } from "./docs.routes.js";
 import { errorMiddleware, notFoundRoute } from "./errors.middleware.js";
 import type { Metrics } from "./metrics.js";
@@ -24,6 +25,7 @@ import { registerSaleMetrics } from "./sale-metrics.js";
 import { BODY_LIMIT_BYTES, bodyGuard, cors, securityHeaders } from "./security.js";
 import { serviceKeyAdminRoutes, serviceKeyRoutes } from "./service-keys.routes.js";
 import { shopperRoutes } from "./shopper.routes.js";
+import { registerStockMetrics } from "./stock-metrics.js";
 import { stockAdminRoutes, stockServiceRoutes } from "./stocks.routes.js";
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../public");
@@ -43,6 +45,7 @@ export function createApp({ deps, tokens, metrics }: AppOptions): Express {
   app.set("trust proxy", deps.config.security.trustProxy);
   app.use(securityHeaders());
   registerSaleMetrics(metrics.registry, deps);
+  registerStockMetrics(metrics.registry, deps);
   app.use((req, res, next) => {
     const end = metrics.httpDuration.startTimer();
     res.on("finish", () => {
@@ -76,6 +79,7 @@ export function createApp({ deps, tokens, metrics }: AppOptions): Express {
     stockServiceRoutes(deps),
     couponAdminRoutes(deps),
     couponServiceRoutes(deps),
+    deadLettersRoutes(deps),
     catalogAdminRoutes(deps),
     catalogPublicRoutes(deps),
     catalogOrderRoutes(deps),

@@ -28,6 +28,7 @@ import { USER_ID } from "../stock/stock.schemas.js";
 import { adminApi } from "./admin-auth.js";
 import type { ApiRouter } from "./api-router.js";
 import { serviceApi } from "./service-auth.js";
+import { byReference, TAKE_ERRORS } from "./stocks.routes.js";
 
 const couponParams = z.object({ couponId: COUPON_ID });
 const codeParams = z.object({ code: COUPON_CODE });
@@ -107,18 +108,8 @@ export function couponServiceRoutes(deps: Deps): ApiRouter {
         "issue period).",
       params: couponParams,
       body: issueInput,
-      responses: {
-        201: { description: "Issued now", schema: couponCodeView },
-        200: { description: "Issued before to this reference: the same code", schema: couponCodeView },
-      },
-      errors: [
-        "NOT_FOUND",
-        "SOLD_OUT",
-        "LIMIT_REACHED",
-        "SALE_NOT_OPEN",
-        "REFERENCE_CONFLICT",
-        "SERVICE_UNAVAILABLE",
-      ],
+      responses: byReference(couponCodeView, "Issued now", "Issued before to this reference: the same code"),
+      errors: [...TAKE_ERRORS],
     },
     async ({ params, body }) => {
       const issued = await issueCoupon(deps, params.couponId, body);

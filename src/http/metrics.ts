@@ -1,7 +1,7 @@
-// Prometheus metrics (prom-client), one registry per API process: the HTTP series, and the
-// process-wide ones of src/metrics.ts.
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
-import { registerProcessMetrics } from "../metrics.js";
+// Prometheus metrics (prom-client), one registry per API process: the process's registry
+// (src/ops/registry.ts) and the HTTP series.
+import { Counter, Histogram, type Registry } from "prom-client";
+import { createRegistry } from "../ops/registry.js";
 
 export interface Metrics {
   registry: Registry;
@@ -10,9 +10,7 @@ export interface Metrics {
 }
 
 export function createMetrics(): Metrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "dropqueue_" });
-  registerProcessMetrics(registry);
+  const registry = createRegistry();
   return {
     registry,
     httpRequests: new Counter({

@@ -4,6 +4,7 @@
 import type { Request } from "express";
 import { z } from "zod";
 import type { Deps } from "../deps.js";
+import type { ErrorCode } from "../errors.js";
 import { type Page, pageOf, toPage } from "../events/paging.js";
 import type { StockMovementView, TakeView } from "../stock/stock.schemas.js";
 import {
@@ -31,6 +32,27 @@ import { confirm, getTake, release, take } from "../stock/takes.service.js";
 import { adminApi } from "./admin-auth.js";
 import type { ApiRouter } from "./api-router.js";
 import { requireScope, serviceApi } from "./service-auth.js";
+
+/**
+ * What every call keyed by the caller's reference answers (a take, a coupon issue, an order):
+ * 201 when it moved stock now, 200 with the same thing when the reference was known.
+ */
+export function byReference<T extends z.ZodType>(schema: T, created: string, known: string) {
+  return {
+    201: { description: created, schema },
+    200: { description: known, schema },
+  };
+}
+
+/** The refusals of a call that takes stock. */
+export const TAKE_ERRORS = [
+  "NOT_FOUND",
+  "SOLD_OUT",
+  "LIMIT_REACHED",
+  "SALE_NOT_OPEN",
+  "REFERENCE_CONFLICT",
+  "SERVICE_UNAVAILABLE",
+] as const satisfies ErrorCode[];
 
 const stockParams = z.object({ stockId: STOCK_ID });
 const takeParams = z.object({ stockId: STOCK_ID, reference: REFERENCE });
@@ -234,18 +256,8 @@ export function stockServiceRoutes(deps: Deps): ApiRouter {
       params: stockParams,
       body: takeInput,
       use: [requireScope(stockScope)],
-      responses: {
-        201: { description: "Taken now", schema: takeView },
-        200: { description: "Taken before by this reference: nothing moved", schema: takeView },
-      },
-      errors: [
-        "NOT_FOUND",
-        "SOLD_OUT",
-        "LIMIT_REACHED",
-        "SALE_NOT_OPEN",
-        "REFERENCE_CONFLICT",
-        "SERVICE_UNAVAILABLE",
-      ],
+      responses: byReference(takeView, "Taken now", "Taken before by this reference: nothing moved"),
+      errors: [...TAKE_ERRORS],
     },
     async ({ params, body }) => {
       const answer = await take(deps, {

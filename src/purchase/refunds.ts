@@ -7,7 +7,8 @@
 // records REFUNDED / NOT_CHARGED with the provider's reference. Transient faults are retried
 // by BullMQ with backoff; when the attempts are spent the row is FAILED and the job stays in
 // the failed set: the refunds' dead letters, listed by GET /api/admin/refunds and retried by
-// POST /api/admin/refunds/:ticketId/retry.
+// POST /api/admin/refunds/:ticketId/retry. A PENDING row whose job was lost (the process died
+// between the row and the job) is asked again by the convergence loop (`reaskLostRefunds`).
 import { type Job, Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Deps } from "../deps.js";
@@ -93,6 +94,33 @@ async function enqueue(deps: Deps, ticketId: string, delayMs: number): Promise<v
       removeOnFail: false,
     },
   );
+}
+
+/** A PENDING refund this long untouched and without a job has lost its job. */
+export const REFUND_GRACE_MS = 30_000;
+const REASK_BATCH = 500;
+
+/**
+ * Asks again the PENDING refunds whose job is gone (what the loop runs each pass). The job id
+ * is the ticket id, so asking one that another process is asking too adds one job. Returns
+ * how many were asked again.
+ */
+export async function reaskLostRefunds(deps: Deps, opts: { graceMs?: number } = {}): Promise<number> {
+  const pending = await deps.prisma.refund.findMany({
+    where: { status: "PENDING", updatedAt: { lt: new Date(Date.now() - (opts.graceMs ?? REFUND_GRACE_MS)) } },
+    select: { ticketId: true, eventId: true },
+    orderBy: { updatedAt: "asc" },
+    take: REASK_BATCH,
+  });
+  let asked = 0;
+  for (const refund of pending) {
+    // Waiting, delayed, active or failed: that job settles or records it. Gone: asked again.
+    if (await refundQueue(deps).getJob(refund.ticketId)) continue;
+    await enqueue(deps, refund.ticketId, 0);
+    asked++;
+    deps.log.warn(refund, "asked again a refund whose job was lost");
+  }
+  return asked;
 }
 
 async function priceOf(deps: Deps, eventId: string, sku: string, quantity: number): Promise<number> {

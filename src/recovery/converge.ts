@@ -8,6 +8,8 @@
 //  3. the head of every line has a live job (line.ts);
 //  4. reconcile: outcomes, totals, cancels, purchases stuck in flight, counters (reconcile.ts);
 //  5. an ENDED sale that is settled is archived (archive.ts).
+// After the events, each pass asks again the refunds whose job was lost (maintenance.ts →
+// purchase/refunds.ts's reaskLostRefunds, keyed by the ticket id).
 import type { Deps } from "../deps.js";
 import type { EventStatus } from "../events/event.schemas.js";
 import { projectStatus } from "../events/projection.js";

@@ -1,10 +1,11 @@
 // The maintenance job of the worker processes, run by a BullMQ job scheduler (so one worker
 // runs each tick, however many there are): one pass of the convergence loop (converge.ts)
-// over every event not archived. The schedulers themselves live in Redis: each worker
+// over every event not archived, then the refunds whose job was lost are asked again. The schedulers themselves live in Redis: each worker
 // upserts them again every few ticks, so a Redis loss cannot stop the loop.
 import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Deps } from "../deps.js";
+import { reaskLostRefunds } from "../purchase/refunds.js";
 import { createBullConnection } from "../redis/client.js";
 import { keys } from "../redis/keys.js";
 import { convergeEvent, eventsToConverge } from "./converge.js";
@@ -72,7 +73,8 @@ export class MaintenanceWorker {
 
 /**
  * One pass over every event not archived (one event's failure does not stop the others), then
- * over the stock core's stocks and takes.
+ * over the stock core's stocks and takes, and over the refunds (they span events, and outlive
+ * an archived one).
  */
 export async function runMaintenance(deps: Deps): Promise<void> {
   const events = await eventsToConverge(deps);
@@ -90,5 +92,10 @@ export async function runMaintenance(deps: Deps): Promise<void> {
     await convergeStocks(deps, { reconcile });
   } catch (err) {
     deps.log.warn({ err }, "could not converge the stocks this pass");
+  }
+  try {
+    await reaskLostRefunds(deps);
+  } catch (err) {
+    deps.log.warn({ err }, "could not look for lost refunds this pass");
   }
 }

@@ -10,11 +10,12 @@
 // A drift repaired is reported with the stock's location when it is a location's (src/catalog/).
 import type { Stock, TakeStatus } from "@prisma/client";
 import type { Deps } from "../deps.js";
+import { stockLoopWork } from "../metrics.js";
 import { keys } from "../redis/keys.js";
 import { setTotalAt } from "../redis/steps/stock-counters.js";
 import { forgetStock, readStockStates, repairTakes, type TakeEntry } from "../redis/steps/stock-state.js";
 import { closeStock, settledFigures } from "../stock/stocks.service.js";
-import { recordReleased } from "../stock/take-store.js";
+import { recordApplied, recordReleased } from "../stock/take-store.js";
 import { applyConfirm, applyRelease, drive } from "../stock/takes.service.js";
 import { convergeCatalogOrders } from "./catalog-orders.js";
 import { buildStockState } from "./stock-build.js";
@@ -33,7 +34,7 @@ interface LooseTake {
 }
 
 export interface StockPassReport {
-  driven: number;
+  pending: number;
   applied: number;
   expired: number;
   closed: number;
@@ -49,7 +50,7 @@ export async function convergeStocks(
   opts: { reconcile: boolean; graceMs?: number },
 ): Promise<StockPassReport> {
   const report: StockPassReport = {
-    driven: 0,
+    pending: 0,
     applied: 0,
     expired: 0,
     closed: 0,
@@ -64,9 +65,7 @@ export async function convergeStocks(
   const loose = await deps.prisma.$queryRaw<LooseTake[]>`
     SELECT t."stockId", t."reference", t."userId", t."quantity", t."status", s."group"
     FROM "Take" t JOIN "Stock" s ON s.id = t."stockId"
-    WHERE t."updatedAt" < ${since}
-      AND (t."status" = 'PENDING'
-        OR (t."status" IN ('HELD', 'CONFIRMED', 'RELEASED') AND t."applied" IS DISTINCT FROM t."status"))
+    WHERE t."applied" IS NULL AND t."updatedAt" < ${since}
     ORDER BY t."updatedAt" LIMIT ${BATCH}`;
   for (const lines of byReference(loose)) {
     const first = lines[0];
@@ -79,13 +78,21 @@ export async function convergeStocks(
             if (!(err.status && err.status < 500)) throw err; // a refusal is an outcome
           },
         );
-        report.driven++;
+        report.pending++;
       } else if (first.status === "CONFIRMED") {
         await applyConfirm(deps, stocks, first.reference);
         report.applied++;
-      } else {
+      } else if (first.status === "RELEASED") {
         await applyRelease(deps, stocks, first.reference);
         report.applied++;
+      } else if (first.status === "HELD") {
+        // Recorded HELD by its take step: the counters' repair covers a state that lost it.
+        await recordApplied(
+          deps.prisma,
+          first.reference,
+          stocks.map((l) => l.stockId),
+          "HELD",
+        );
       }
     } catch (err) {
       deps.log.warn({ err, reference: first.reference }, "could not settle the take this pass");
@@ -128,9 +135,11 @@ export async function convergeStocks(
     where: { stockId: { in: stocks.map((s) => s.id) }, status: "PENDING" },
   });
   for (const row of inFlight) busy.add(row.stockId);
+  // PostgreSQL's figures (a sum over the takes): for the closed stocks to archive, and on the
+  // reconcile passes only.
   const figures = await settledFigures(
     deps,
-    stocks.map((s) => s.id),
+    stocks.filter((s) => s.status === "CLOSED" || opts.reconcile).map((s) => s.id),
   );
   for (const [i, stock] of stocks.entries()) {
     try {
@@ -158,6 +167,8 @@ export async function convergeStocks(
       deps.log.warn({ err, stockId: stock.id }, "could not converge the stock this pass");
     }
   }
+  for (const [what, count] of Object.entries(report))
+    if (typeof count === "number" && count > 0) stockLoopWork.inc({ what }, count);
   try {
     await convergeCatalogOrders(deps);
   } catch (err) {

@@ -2,6 +2,8 @@
 // stock, one reference) from one status to the next with its ledger rows, all or nothing,
 // and only from the statuses named. What Redis did is then applied by a keyed step.
 import type { PrismaClient, TakeStatus } from "@prisma/client";
+import { isConnectionFault } from "../db/faults.js";
+import { GroupCommit } from "../db/group-commit.js";
 
 export interface TakeRow {
   stockId: string;
@@ -17,39 +19,6 @@ export interface TakeRow {
 export interface LineIntent {
   stockId: string;
   quantity: number;
-}
-
-/**
- * Records the take's intent (PENDING) where the reference is new; returns every row it has.
- * Given the stocks' groups, a reference new on every line is answered without reading it back.
- */
-export async function recordIntent(
-  prisma: PrismaClient,
-  reference: string,
-  userId: string | null,
-  lines: LineIntent[],
-  groups?: string[],
-): Promise<TakeRow[]> {
-  const stockIds = lines.map((l) => l.stockId);
-  const quantities = lines.map((l) => l.quantity);
-  const inserted = await prisma.$executeRaw`
-    INSERT INTO "Take" ("stockId", "reference", "userId", "quantity", "status", "updatedAt")
-    SELECT l.id, ${reference}, ${userId}, l.q, 'PENDING', now()
-    FROM unnest(${stockIds}::text[], ${quantities}::int[]) AS l(id, q)
-    ON CONFLICT DO NOTHING`;
-  if (groups && groups.length === lines.length && inserted === lines.length) {
-    return lines.map((l, i) => ({
-      stockId: l.stockId,
-      reference,
-      userId,
-      quantity: l.quantity,
-      status: "PENDING",
-      applied: null,
-      expiresAt: null,
-      group: groups[i] ?? "",
-    }));
-  }
-  return readTake(prisma, reference, stockIds);
 }
 
 export async function readTake(
@@ -71,75 +40,138 @@ export async function retryRefused(
   stockIds: string[],
 ): Promise<void> {
   await prisma.$executeRaw`
-    UPDATE "Take" SET "status" = 'PENDING', "updatedAt" = now()
+    UPDATE "Take" SET "status" = 'PENDING', "applied" = NULL, "updatedAt" = now()
     WHERE "reference" = ${reference} AND "stockId" = ANY(${stockIds}::text[]) AND "status" = 'REFUSED'`;
 }
 
 export type RecordTakenResult =
-  /** `rows`: the take as recorded, in the order of the lines. */
-  | { kind: "recorded"; rows: TakeRow[] }
+  /** Recorded now: each line's hold expiry (null: none), in the order of the lines. */
+  | { kind: "recorded"; expiresAt: (Date | null)[] }
   /** A stock's Redis state was built again since the step answered: take it again there. */
   | { kind: "stale" }
   /** The take moved on meanwhile (released, or recorded by a duplicate): read it. */
   | { kind: "moved" };
 
+export interface TakeIntent {
+  reference: string;
+  userId: string | null;
+  lines: LineIntent[];
+}
+
+export interface TakeOutcome {
+  reference: string;
+  lines: (LineIntent & { epoch: number })[];
+  status: "HELD" | "CONFIRMED";
+}
+
+type RowWithoutGroup = Omit<TakeRow, "group">;
+
 /**
- * PENDING (or REFUSED by a duplicate that lost the race) → HELD or CONFIRMED, with its TAKE
- * (and CONFIRM) ledger rows, only if every stock's state is still the one that answered
- * (its epoch): a take answered by a state since lost cannot be recorded.
+ * The two writes every take makes, shared by the takes that arrive together (a group commit:
+ * one statement and one commit for many, each still answered on its own): its intent, and
+ * the record of what its Redis step decided.
  */
-export async function recordTaken(
-  prisma: PrismaClient,
-  reference: string,
-  lines: (LineIntent & { epoch: number })[],
-  status: "HELD" | "CONFIRMED",
-): Promise<RecordTakenResult> {
-  const stockIds = lines.map((l) => l.stockId);
-  const epochs = lines.map((l) => l.epoch);
-  const [row] = await prisma.$queryRaw<
-    {
-      fenced: number;
-      updated: number;
-      rows: (Omit<TakeRow, "expiresAt"> & { expiresAt: string | null })[] | null;
-    }[]
-  >`
-    WITH fence AS (
-      SELECT s.id FROM "Stock" s
-      JOIN unnest(${stockIds}::text[], ${epochs}::int[]) AS l(id, epoch) ON s.id = l.id AND s."stateEpoch" = l.epoch
-      FOR SHARE OF s
-    ), upd AS (
-      UPDATE "Take" t SET "status" = ${status}::"TakeStatus", "applied" = ${status}::"TakeStatus", "updatedAt" = now(),
-        "expiresAt" = CASE WHEN ${status} = 'HELD' AND s."holdSeconds" IS NOT NULL
-                           THEN now() + s."holdSeconds" * interval '1 second' END
-      FROM "Stock" s
-      WHERE s.id = t."stockId" AND t."reference" = ${reference} AND t."stockId" = ANY(${stockIds}::text[])
-        AND t."status" IN ('PENDING', 'REFUSED') AND (SELECT count(*) FROM fence) = ${lines.length}
-      RETURNING t."stockId", t."reference", t."userId", t."quantity", t."status", t."applied", t."expiresAt", s."group"
-    ), moves AS (
-      INSERT INTO "StockMovement" ("stockId", "reason", "quantity", "reference")
-      SELECT "stockId", 'TAKE'::"StockMovementReason", "quantity", ${reference} FROM upd
-      UNION ALL
-      SELECT "stockId", 'CONFIRM'::"StockMovementReason", "quantity", ${reference} FROM upd WHERE ${status} = 'CONFIRMED'
-    )
-    SELECT (SELECT count(*) FROM fence)::int AS fenced, (SELECT count(*) FROM upd)::int AS updated,
-      (SELECT json_agg(upd) FROM upd) AS rows`;
-  if (row && row.updated === lines.length) {
-    // As the statement wrote them (no read back), in the order of the lines.
-    const byStock = new Map((row.rows ?? []).map((r) => [r.stockId, r]));
-    const rows = stockIds.map((id) => {
-      const r = byStock.get(id);
-      if (!r) throw new Error(`recordTaken: no row for ${id}`);
-      // A timestamp column (UTC, as Prisma keeps them) comes out of json_agg without its zone.
-      const at = r.expiresAt;
-      return {
-        ...r,
-        expiresAt: at === null ? null : new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(at) ? at : `${at}Z`),
-      };
-    });
-    return { kind: "recorded", rows };
+export class TakeStore {
+  readonly #intents: GroupCommit<TakeIntent, RowWithoutGroup[]>;
+  readonly #outcomes: GroupCommit<TakeOutcome, RecordTakenResult>;
+
+  constructor(private readonly prisma: PrismaClient) {
+    const opts = { maxBatch: 200, isBatchFault: isConnectionFault };
+    this.#intents = new GroupCommit((items) => this.#writeIntents(items), opts);
+    this.#outcomes = new GroupCommit((items) => this.#writeOutcomes(items), opts);
   }
-  if (row && row.fenced < lines.length) return { kind: "stale" };
-  return { kind: "moved" };
+
+  /** Records the take's intent (PENDING) where the reference is new; returns every row it has. */
+  async recordIntent(intent: TakeIntent): Promise<RowWithoutGroup[]> {
+    const rows = await this.#intents.add(intent);
+    if (rows.length === intent.lines.length) return rows;
+    // Inserted meanwhile by a call this statement's snapshot could not see: read it now.
+    return readTake(
+      this.prisma,
+      intent.reference,
+      intent.lines.map((l) => l.stockId),
+    );
+  }
+
+  /**
+   * PENDING (or REFUSED by a duplicate that lost the race) → HELD or CONFIRMED, with its TAKE
+   * (and CONFIRM) ledger rows, only if every stock's state is still the one that answered (its
+   * epoch, read under the stock's row lock): a take answered by a state since lost cannot be
+   * recorded. All lines or none.
+   */
+  recordTaken(outcome: TakeOutcome): Promise<RecordTakenResult> {
+    return this.#outcomes.add(outcome);
+  }
+
+  async #writeIntents(items: TakeIntent[]): Promise<RowWithoutGroup[][]> {
+    const lines = items.flatMap((item) =>
+      item.lines.map((l) => ({ ...l, reference: item.reference, userId: item.userId })),
+    );
+    const rows = await this.prisma.$queryRaw<RowWithoutGroup[]>`
+      WITH input AS (
+        SELECT * FROM unnest(${lines.map((l) => l.stockId)}::text[], ${lines.map((l) => l.reference)}::text[],
+                             ${lines.map((l) => l.userId)}::text[], ${lines.map((l) => l.quantity)}::int[])
+          AS i(sid, ref, uid, qty)
+      ), ins AS (
+        INSERT INTO "Take" ("stockId", "reference", "userId", "quantity", "status", "updatedAt")
+        SELECT sid, ref, uid, qty, 'PENDING', now() FROM input
+        ON CONFLICT DO NOTHING
+        RETURNING "stockId", "reference", "userId", "quantity", "status", "applied", "expiresAt"
+      )
+      SELECT * FROM ins
+      UNION ALL
+      SELECT t."stockId", t."reference", t."userId", t."quantity", t."status", t."applied", t."expiresAt"
+      FROM "Take" t JOIN (SELECT DISTINCT sid, ref FROM input) i ON t."stockId" = i.sid AND t."reference" = i.ref`;
+    const byKey = new Map(rows.map((r) => [`${r.stockId}\u0000${r.reference}`, r]));
+    return items.map((item) =>
+      item.lines.flatMap((l) => byKey.get(`${l.stockId}\u0000${item.reference}`) ?? []),
+    );
+  }
+
+  async #writeOutcomes(items: TakeOutcome[]): Promise<RecordTakenResult[]> {
+    const lines = items.flatMap((item, idx) =>
+      item.lines.map((l) => ({ ...l, idx, reference: item.reference, status: item.status })),
+    );
+    const rows = await this.prisma.$queryRaw<
+      { idx: number; sid: string; fenced: boolean; updated: boolean; expiresAt: Date | null }[]
+    >`
+      WITH input AS (
+        SELECT * FROM unnest(${lines.map((l) => l.idx)}::int[], ${lines.map((l) => l.stockId)}::text[],
+                             ${lines.map((l) => l.reference)}::text[], ${lines.map((l) => l.epoch)}::int[],
+                             ${lines.map((l) => l.status)}::text[])
+          AS i(idx, sid, ref, epoch, st)
+      ), fence AS (
+        SELECT s.id, s."stateEpoch", s."holdSeconds" FROM "Stock" s
+        WHERE s.id IN (SELECT DISTINCT sid FROM input) ORDER BY s.id FOR SHARE
+      ), ok AS (
+        SELECT i.idx FROM input i LEFT JOIN fence f ON f.id = i.sid AND f."stateEpoch" = i.epoch
+        GROUP BY i.idx HAVING bool_and(f.id IS NOT NULL)
+      ), upd AS (
+        UPDATE "Take" t SET "status" = i.st::"TakeStatus", "applied" = i.st::"TakeStatus", "updatedAt" = now(),
+          "expiresAt" = CASE WHEN i.st = 'HELD' AND f."holdSeconds" IS NOT NULL
+                             THEN now() + f."holdSeconds" * interval '1 second' END
+        FROM input i JOIN fence f ON f.id = i.sid
+        WHERE i.idx IN (SELECT idx FROM ok) AND t."stockId" = i.sid AND t."reference" = i.ref
+          AND t."status" IN ('PENDING', 'REFUSED')
+        RETURNING t."stockId", t."reference", t."quantity", t."expiresAt", i.st
+      ), moves AS (
+        INSERT INTO "StockMovement" ("stockId", "reason", "quantity", "reference")
+        SELECT "stockId", 'TAKE'::"StockMovementReason", "quantity", "reference" FROM upd
+        UNION ALL
+        SELECT "stockId", 'CONFIRM'::"StockMovementReason", "quantity", "reference" FROM upd WHERE st = 'CONFIRMED'
+      )
+      SELECT i.idx, i.sid, (i.idx IN (SELECT idx FROM ok)) AS fenced, u."stockId" IS NOT NULL AS updated, u."expiresAt"
+      FROM input i LEFT JOIN upd u ON u."stockId" = i.sid AND u."reference" = i.ref`;
+    return items.map((item, idx) => {
+      const mine = rows.filter((r) => Number(r.idx) === idx);
+      if (mine.length > 0 && mine.every((r) => r.updated)) {
+        const expiry = new Map(mine.map((r) => [r.sid, r.expiresAt]));
+        return { kind: "recorded", expiresAt: item.lines.map((l) => expiry.get(l.stockId) ?? null) };
+      }
+      if (mine.some((r) => !r.fenced)) return { kind: "stale" };
+      return { kind: "moved" };
+    });
+  }
 }
 
 /** PENDING → REFUSED: the step said no; a repeat of the reference tries again. */
@@ -149,7 +181,7 @@ export async function recordRefused(
   stockIds: string[],
 ): Promise<void> {
   await prisma.$executeRaw`
-    UPDATE "Take" SET "status" = 'REFUSED', "updatedAt" = now()
+    UPDATE "Take" SET "status" = 'REFUSED', "applied" = 'REFUSED', "updatedAt" = now()
     WHERE "reference" = ${reference} AND "stockId" = ANY(${stockIds}::text[]) AND "status" = 'PENDING'`;
 }
 
@@ -172,7 +204,7 @@ export async function recordReleased(
         AND (NOT ${onlyExpired} OR ("status" = 'HELD' AND "expiresAt" <= now()))
       FOR UPDATE
     ), upd AS (
-      UPDATE "Take" t SET "status" = 'RELEASED', "updatedAt" = now()
+      UPDATE "Take" t SET "status" = 'RELEASED', "applied" = NULL, "updatedAt" = now()
       FROM old WHERE t."stockId" = old."stockId" AND t."reference" = old."reference"
       RETURNING old."stockId", old."status" AS was, old."quantity"
     ), moves AS (
@@ -191,7 +223,7 @@ export async function recordConfirmed(
 ): Promise<number> {
   const rows = await prisma.$queryRaw<{ stockId: string }[]>`
     WITH upd AS (
-      UPDATE "Take" SET "status" = 'CONFIRMED', "expiresAt" = NULL, "updatedAt" = now()
+      UPDATE "Take" SET "status" = 'CONFIRMED', "applied" = NULL, "expiresAt" = NULL, "updatedAt" = now()
       WHERE "reference" = ${reference} AND "stockId" = ANY(${stockIds}::text[]) AND "status" = 'HELD'
       RETURNING "stockId", "quantity"
     ), moves AS (

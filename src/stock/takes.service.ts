@@ -7,6 +7,7 @@
 import type { TakeStatus } from "@prisma/client";
 import type { Deps } from "../deps.js";
 import { AppError, notFound } from "../errors.js";
+import { stockTakes } from "../metrics.js";
 import { buildStockState } from "../recovery/stock-build.js";
 import { readStockStates } from "../redis/steps/stock-state.js";
 import { confirmTake, releaseTake, type TakeLine, takeStock } from "../redis/steps/stock-takes.js";
@@ -16,10 +17,8 @@ import {
   readTake,
   recordApplied,
   recordConfirmed,
-  recordIntent,
   recordRefused,
   recordReleased,
-  recordTaken,
   retryRefused,
   type TakeRow,
 } from "./take-store.js";
@@ -50,13 +49,7 @@ export async function take(deps: Deps, req: TakeRequest): Promise<TakeAnswer> {
     deps,
     req.lines.map((l) => l.stockId),
   );
-  const rows = await recordIntent(
-    deps.prisma,
-    req.reference,
-    req.userId,
-    req.lines,
-    stocks.map((s) => s.group),
-  );
+  const rows = (await deps.takes.recordIntent(req)).map((r, i) => ({ ...r, group: stocks[i]?.group ?? "" }));
   const sameBody =
     rows.length === req.lines.length &&
     rows.every((r, i) => r.userId === req.userId && r.quantity === req.lines[i]?.quantity);
@@ -98,18 +91,36 @@ export async function drive(deps: Deps, req: TakeRequest, lines: TakeLine[]): Pr
       continue;
     }
     if (step.kind === "refused") {
+      stockTakes.inc({ outcome: step.reason });
       await recordRefused(deps.prisma, req.reference, stockIds);
       throw refusal(step.reason, lines[step.line]?.stockId ?? "");
     }
     const remaining = step.lines.map((l) => l.remaining);
+    stockTakes.inc({ outcome: step.kind });
     if (step.kind === "known" && step.status === "RELEASED") {
       return { created: false, rows: await readTake(deps.prisma, req.reference, stockIds), remaining };
     }
     const decided = step.kind === "known" ? step.status : status;
     const epochs = lines.map((l, i) => ({ ...l, epoch: step.lines[i]?.epoch ?? -1 }));
-    const recorded = await recordTaken(deps.prisma, req.reference, epochs, decided as "HELD" | "CONFIRMED");
+    const recorded = await deps.takes.recordTaken({
+      reference: req.reference,
+      lines: epochs,
+      status: decided as "HELD" | "CONFIRMED",
+    });
     if (recorded.kind === "stale") continue;
-    if (recorded.kind === "recorded") return { created: true, rows: recorded.rows, remaining };
+    if (recorded.kind === "recorded") {
+      const rows = lines.map((l, i) => ({
+        stockId: l.stockId,
+        group: l.group,
+        reference: req.reference,
+        userId: req.userId,
+        quantity: l.quantity,
+        status: decided,
+        applied: decided,
+        expiresAt: recorded.expiresAt[i] ?? null,
+      }));
+      return { created: step.kind === "taken", rows, remaining };
+    }
     const rows = await readTake(deps.prisma, req.reference, stockIds);
     if (recorded.kind === "moved" && rows.some((r) => r.status === "RELEASED")) {
       // Released while this step ran: what the step took goes back (keyed: once).

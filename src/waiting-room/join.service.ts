@@ -6,7 +6,7 @@ import type { Deps } from "../deps.js";
 import { AppError, LUA_CODES, luaError, notFound, rateLimited } from "../errors.js";
 import { rebuildEventState } from "../recovery/rebuild.js";
 import { keys } from "../redis/keys.js";
-import { joinQueue as joinQueueStep } from "../redis/steps/join-queue.js";
+import { type JoinedTicket, joinQueue as joinQueueStep } from "../redis/steps/join-queue.js";
 import { outflowOf, positionOf, readQueueState } from "./queue-state.js";
 import type { JoinInput, TicketReason, TicketStatus, TicketView } from "./ticket.schemas.js";
 import type { TicketTokens } from "./tokens.js";
@@ -34,24 +34,25 @@ export async function joinQueue(
 ): Promise<JoinResult> {
   const ticketId = newTicketId();
   const perSecond = client ? deps.config.defaults.rateLimitPerSecond : 0;
-  const reply = await joinQueueStep(
+  const joined = await joinQueueStep(
     deps.redis,
     { eventId, ticketId, userId: input.userId, sku: input.sku, quantity: input.quantity },
     { client, perSecond },
   );
-  if (reply === LUA_CODES.RATE_LIMITED) throw rateLimited(perSecond);
-  if (reply === LUA_CODES.NO_EVENT) throw await missingState(deps, eventId);
-  if (typeof reply === "number") throw luaError(reply, { eventId, sku: input.sku });
-
-  const created = Number(reply[0]) === 1;
-  if (!reply[2]) throw notFound("ticket", { ticketId: String(reply[1]) }); // its hash is gone
-  const ticket = ticketView(eventId, input.sku, reply);
+  if (joined.kind === "refused") {
+    if (joined.code === "RATE_LIMITED") throw rateLimited(perSecond);
+    if (joined.code === "NO_EVENT") throw await missingState(deps, eventId);
+    throw luaError(LUA_CODES[joined.code], { eventId, sku: input.sku });
+  }
+  if (joined.kind === "openTicketGone") throw notFound("ticket", { ticketId: joined.ticketId });
+  const created = joined.kind === "created";
+  const ticket = ticketView(eventId, input.sku, joined.ticket);
   // The row first, then the job: the purchase updates the row, so it must exist by then.
   // The job is added even when the row could not be written: the ticket is served either
   // way, and only a Redis loss before the shopper joins again could forget it. A handed-back
   // ticket is written and queued again (both harmless: the row and the job are keyed by
   // the ticket id), in case its first join was answered 503.
-  const seq = Number(reply[3]);
+  const seq = joined.ticket.seq;
   const unrecorded = await recordDurably(deps, ticket, input.userId, seq);
   if (ticket.status === "QUEUED")
     await deps.queues.add({ eventId, ticketId: ticket.ticketId, sku: input.sku, seq });
@@ -60,27 +61,20 @@ export async function joinQueue(
   return { created, ticket: { ...ticket, token } };
 }
 
-/**
- * The ticket's view, from the join step's reply: {code, id, status, seq, qty, served,
- * admitted, rate, busySeconds, windowCount, windowTtlMs}.
- */
-function ticketView(eventId: string, sku: string, reply: (string | number)[]): TicketView {
-  const [, id, status, seq, qty, served, admitted, rate, busy, windowCount, windowTtl] = reply;
+/** The ticket's view, from the join step's answer: its place and wait while QUEUED. */
+function ticketView(eventId: string, sku: string, joined: JoinedTicket): TicketView {
   const view: TicketView = {
-    ticketId: String(id),
+    ticketId: joined.ticketId,
     eventId,
     sku,
-    quantity: Number(qty),
-    status: status as TicketStatus,
+    quantity: joined.quantity,
+    status: joined.status as TicketStatus,
   };
-  if (status !== "QUEUED") return view;
+  if (joined.status !== "QUEUED") return view;
+  const { served, admitted, rate, busySeconds, window, serviceMs } = joined.figures;
   return {
     ...view,
-    ...positionOf(Number(seq), {
-      served: Number(served),
-      ...outflowOf(Number(admitted), Number(rate), Number(busy)),
-      window: { count: Number(windowCount), ttlMs: Number(windowTtl) },
-    }),
+    ...positionOf(joined.seq, { served, ...outflowOf(admitted, rate, busySeconds), window, serviceMs }),
   };
 }
 

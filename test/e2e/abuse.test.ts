@@ -207,6 +207,9 @@ describe("3. admin sign-in", () => {
           auth: { token },
           extraHeaders: { "x-forwarded-for": socketClient },
           reconnection: false,
+          // One connection per call: socket.io-client would otherwise share the first Manager of this
+          // URL (its connection, with that client's X-Forwarded-For) across calls.
+          forceNew: true,
         });
         socket.on("connect", () => {
           socket.close();
@@ -247,9 +250,7 @@ describe("6. clients are IPv4 addresses and IPv6 /64s", () => {
     expect(answers.filter((a) => a.status === 429)).toHaveLength(3);
   });
 
-  // Skipped: it passes on its own, but after the other tests of this file one socket too many
-  // is let in, and the interaction is not understood yet (see the closing note of issue 12).
-  it.skip("caps the sockets one client holds open", async () => {
+  it("caps the sockets one client holds open", async () => {
     // A scheduled event: the ticket waits in the pre-queue, so no outcome closes its sockets.
     const startsAt = new Date(Date.now() + 3600_000).toISOString();
     const event = await liveEvent(stack.deps, { products: [product], startsAt }, { start: false });
@@ -265,6 +266,8 @@ describe("6. clients are IPv4 addresses and IPv6 /64s", () => {
         auth: { ticketId, token },
         extraHeaders: { "x-forwarded-for": `${net}::${i + 1}` },
         reconnection: false,
+        // A Manager of its own (see above).
+        forceNew: true,
       }),
     );
     try {
@@ -285,6 +288,8 @@ describe("6. clients are IPv4 addresses and IPv6 /64s", () => {
         auth: { ticketId, token },
         extraHeaders: { "x-forwarded-for": `${ipv6Net()}::1` },
         reconnection: false,
+        // A Manager of its own (see above).
+        forceNew: true,
       });
       sockets.push(other);
       expect(
@@ -371,7 +376,7 @@ describe("5. shopper identity the shop vouches for", () => {
       await assertion("bob", { iss: "https://evil.example" }),
       await assertion("bob", { aud: "someone-else" }),
       await assertion("bob", { exp: Math.floor(Date.now() / 1000) - 60 }),
-      (await assertion("bob")).replace(/.$/, "A"),
+      tamper(await assertion("bob")),
     ];
     for (const identity of refused) expect((await join({ identity })).status, identity).toBe(401);
     expect((await join({ identity: await assertion("rsa-user", { alg: "RS256" }) })).status).toBe(202);
@@ -414,3 +419,13 @@ describe("7. proof-of-work", () => {
     expect((await join("forger", { challenge: easier, nonce: solvePuzzle(easier, 1) })).status).toBe(400);
   });
 });
+
+/**
+ * The token with one character of its signature's middle changed (never the last one, whose
+ * low bits base64url may ignore, and never to itself): a signature that no longer verifies.
+ */
+function tamper(jwt: string): string {
+  const at = jwt.lastIndexOf(".") + 5;
+  const swapped = jwt[at] === "A" ? "B" : "A";
+  return `${jwt.slice(0, at)}${swapped}${jwt.slice(at + 1)}`;
+}

@@ -5,6 +5,8 @@
 // to test-results/screenshots/ (git-ignored).
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SimulatedPayment } from "../../src/purchase/payment.js";
+import { PurchaseWorkerPool } from "../../src/purchase/worker-pool.js";
 import { ADMIN_TOKEN, liveEvent, startTestStack, type TestStack } from "../support/app.js";
 import {
   collectPageErrors,
@@ -15,6 +17,7 @@ import {
   PHONE,
   screenshots,
 } from "../support/browser.js";
+import { failJobsForGood } from "../support/dead-letters.js";
 
 if (!hasChromium) console.warn(`[browser tests] ${NO_CHROMIUM_MESSAGE}`);
 
@@ -45,6 +48,14 @@ describe.skipIf(!hasChromium)(hasChromium ? "browser" : `browser (${NO_CHROMIUM_
   const join = (eventId: string, userId: string, sku: string) =>
     call("POST", `/api/events/${eventId}/tickets`, { userId, sku });
 
+  /** A tab of its own (a new context) whose script errors and CSP refusals are collected. */
+  async function openPage(viewport: { width: number; height: number }) {
+    const context = await browser.newContext({ viewport });
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    return { context, page, errors: collectPageErrors(page) };
+  }
+
   /** Polls until the matcher holds (vitest's default of 1 s is short for a loaded CI box). */
   const eventually = <T>(read: () => Promise<T>, timeout = 10_000) =>
     expect.poll(read, { timeout, interval: 100 });
@@ -72,10 +83,7 @@ describe.skipIf(!hasChromium)(hasChromium ? "browser" : `browser (${NO_CHROMIUM_
     // not reached the page's shopper by the time the page joins on a loaded machine.
     for (let i = 0; i < 28; i++) expect((await join(event.id, `ahead-${i}`, "A")).status).toBe(202);
 
-    const context = await browser.newContext({ viewport: PHONE });
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
-    const errors = collectPageErrors(page);
+    const { context, page, errors } = await openPage(PHONE);
     const { shot } = screenshots(page, "shopper");
 
     await page.goto(`${stack.url}/?event=${event.id}`);
@@ -148,10 +156,7 @@ describe.skipIf(!hasChromium)(hasChromium ? "browser" : `browser (${NO_CHROMIUM_
     // Without a solution the API refuses the join.
     expect((await join(event.id, "no-puzzle", "A")).status).toBe(400);
 
-    const context = await browser.newContext({ viewport: PHONE });
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
-    const errors = collectPageErrors(page);
+    const { context, page, errors } = await openPage(PHONE);
     const workers: string[] = [];
     page.on("worker", (worker) => workers.push(worker.url()));
     await page.goto(`${stack.url}/?event=${event.id}`);
@@ -172,10 +177,7 @@ describe.skipIf(!hasChromium)(hasChromium ? "browser" : `browser (${NO_CHROMIUM_
   });
 
   it("admin: signs in, creates and starts an event, watches a surge live, adjusts stock, reconciles, stops", async () => {
-    const context = await browser.newContext({ viewport: LAPTOP });
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
-    const errors = collectPageErrors(page);
+    const { context, page, errors } = await openPage(LAPTOP);
     const { shot } = screenshots(page, "admin");
     const byId = (id: string) => page.getByTestId(id);
 
@@ -349,6 +351,86 @@ describe.skipIf(!hasChromium)(hasChromium ? "browser" : `browser (${NO_CHROMIUM_
     await page.goBack(); // to the event again (#<id>)
     await byId("chart").scrollIntoViewIfNeeded();
     await shot("phone-dark", { fullPage: false });
+
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+  it("admin: lists refunds and an event's dead letters, and retries each safely", async () => {
+    // A purchase dead letter whose ticket has no outcome: no purchase worker serves it meanwhile.
+    await stack.workers[0]?.close();
+    const event = await liveEvent(stack.deps, {
+      products: [{ sku: "A", name: "Sneaker", priceCents: 2_500, stock: 5 }],
+    });
+    const joined = await join(event.id, "dead-letter-shopper", "A");
+    expect(joined.status).toBe(202);
+    const ticketId: string = joined.body.ticketId;
+    await failJobsForGood(stack.deps, event.id, 1);
+    // A refund whose attempts ran out (the provider was away).
+    const refundTicket = `t_refund_${Date.now()}`;
+    await stack.deps.prisma.refund.create({
+      data: {
+        ticketId: refundTicket,
+        eventId: event.id,
+        userId: "refunded-shopper",
+        amountCents: 2_500n,
+        reason: "CANCELLED",
+        status: "FAILED",
+        attempts: 8,
+        lastError: "payment provider unavailable",
+      },
+    });
+
+    const { context, page, errors } = await openPage(LAPTOP);
+    const { shot } = screenshots(page, "admin-dead-letters");
+    const byId = (id: string) => page.getByTestId(id);
+    await page.goto(`${stack.url}/admin.html`);
+    await byId("token-input").fill(ADMIN_TOKEN);
+    await byId("token-save").click();
+    await byId("event-list").waitFor();
+
+    // Refunds: status, amount, reason, attempts, last error; Retry on the FAILED one.
+    await byId("refunds-link").click();
+    await byId("refunds-view").waitFor();
+    const refundRow = page.getByTestId("refunds-row").filter({ hasText: refundTicket });
+    await refundRow.waitFor();
+    expect(await refundRow.locator("[data-status]").getAttribute("data-status")).toBe("FAILED");
+    const rowText = (await refundRow.textContent()) ?? "";
+    expect(rowText).toMatch(/\$25\.00/);
+    expect(rowText).toMatch(/CANCELLED/);
+    expect(rowText).toMatch(/payment provider unavailable/);
+    await shot("refunds-failed");
+    await byId(`refund-retry-${refundTicket}`).click();
+    await eventually(async () => {
+      const row = await stack.deps.prisma.refund.findUnique({ where: { ticketId: refundTicket } });
+      return row?.status;
+    }).toMatch(/^(REFUNDED|NOT_CHARGED)$/);
+    await byId("refunds-refresh").click();
+    await eventually(() => refundRow.locator("[data-status]").getAttribute("data-status")).toMatch(
+      /^(REFUNDED|NOT_CHARGED)$/,
+    );
+    expect(await byId(`refund-retry-${refundTicket}`).count()).toBe(0);
+    await shot("refunds-retried");
+
+    // The event's dead letters: the ticket without an outcome is retried, and ends CONFIRMED once.
+    await page.goto(`${stack.url}/admin.html#${event.id}`);
+    await byId(`dead-letter-retry-${ticketId}`).waitFor();
+    expect(await page.getByTestId("dead-letters-row").count()).toBe(1);
+    await shot("dead-letter");
+    const pool = new PurchaseWorkerPool(stack.deps, new SimulatedPayment(), {
+      concurrency: 8,
+      syncEveryMs: 100,
+    });
+    await pool.start();
+    stack.workers[0] = pool;
+    await byId(`dead-letter-retry-${ticketId}`).click();
+    await eventually(async () => {
+      const t = await stack.deps.prisma.ticket.findUnique({ where: { id: ticketId } });
+      return t?.status;
+    }).toBe("CONFIRMED");
+    expect(await stack.deps.prisma.order.count({ where: { ticketId } })).toBe(1);
+    await byId("dead-letters-refresh").click();
+    await byId("dead-letters-empty").waitFor({ state: "visible" });
+    await shot("dead-letter-retried");
 
     expect(errors).toEqual([]);
     await context.close();

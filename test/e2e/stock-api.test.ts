@@ -101,6 +101,12 @@ describe("stocks over HTTP", () => {
       "ADJUST",
     ]);
     expect((await admin.post(`/api/admin/stocks/${id}/sync`)).body.remainSyncedAt).not.toBeNull();
+    // The operator sees it: the live units by kind, and the takes by outcome.
+    const metrics = await (
+      await fetch(`${stack.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    ).text();
+    expect(metrics).toContain(`dropqueue_stock_core_units{stock="${id}",stock_kind="STOCK",kind="held"} 0`);
+    expect(metrics).toMatch(/dropqueue_stock_takes_total\{outcome="SOLD_OUT"\} [1-9]/);
     expect((await admin.post(`/api/admin/stocks/${id}/close`)).body).toMatchObject({ status: "CLOSED" });
   });
 
@@ -136,14 +142,15 @@ describe("coupons over HTTP", () => {
     const id = String(created.body.id);
     await admin.post(`/api/admin/coupons/${id}/confirm`);
     const platform = as(await keyFor(["coupons"]));
-    const issued = await platform.post(`/api/coupons/${id}/issues`, { userId: "ann", reference: "mail-1" });
+    const ann = `ann-${id}`;
+    const issued = await platform.post(`/api/coupons/${id}/issues`, { userId: ann, reference: "mail-1" });
     expect(issued.status).toBe(201);
-    expect(issued.body).toMatchObject({ couponId: id, userId: "ann", status: "ISSUED" });
+    expect(issued.body).toMatchObject({ couponId: id, userId: ann, status: "ISSUED" });
     expect(
-      (await platform.post(`/api/coupons/${id}/issues`, { userId: "ann", reference: "mail-1" })).status,
+      (await platform.post(`/api/coupons/${id}/issues`, { userId: ann, reference: "mail-1" })).status,
     ).toBe(200);
     expect(
-      (await platform.post(`/api/coupons/${id}/issues`, { userId: "ann", reference: "mail-2" })).body.error
+      (await platform.post(`/api/coupons/${id}/issues`, { userId: ann, reference: "mail-2" })).body.error
         .code,
     ).toBe("LIMIT_REACHED");
     const bob = await platform.post(`/api/coupons/${id}/issues`, { userId: "bob", reference: "mail-3" });
@@ -171,7 +178,7 @@ describe("coupons over HTTP", () => {
     expect(
       (await platform.post(`/api/coupon-codes/${bob.body.code}/redeem`, { orderReference: "O-3" })).status,
     ).toBe(200);
-    expect((await platform.get("/api/users/ann/coupons")).body).toEqual([
+    expect((await platform.get(`/api/users/${ann}/coupons`)).body).toEqual([
       { code, couponId: id, status: "ISSUED" },
     ]);
     const view = await admin.get(`/api/admin/coupons/${id}`);

@@ -5,50 +5,73 @@ import { LUA_CODES } from "../../src/errors.js";
 import { createRedis } from "../../src/redis/client.js";
 import { eventPrefix, keys } from "../../src/redis/keys.js";
 import { joinQueue } from "../../src/redis/steps/join-queue.js";
-import { endSale, finish, join, reserve, seedEvent, stock, ticketOf, uniqueId } from "../support/lua.js";
+import {
+  endSale,
+  finish,
+  join,
+  reserve,
+  seedEvent,
+  stock,
+  ticketIdOf,
+  ticketOf,
+  uniqueId,
+} from "../support/lua.js";
 
 const redis = createRedis(inject("redisUrl"));
 afterAll(() => redis.quit());
 
-const ticketIdOf = (reply: unknown) => String((reply as unknown[])[1]);
-
 describe("joinQueue", () => {
   it("creates a QUEUED ticket with the next sequence, and hands the open one back to the same user", async () => {
     const ev = await seedEvent(redis, { products: [{ sku: "A", stock: 5 }] });
-    const first = (await join(redis, ev, "u1", "A")) as unknown[];
-    expect(first[0]).toBe(1);
-    expect(first[2]).toBe("QUEUED");
-    expect(first[3]).toBe(1);
+    const first = await join(redis, ev, "u1", "A");
+    const ticketId = ticketIdOf(first);
     // What the position and wait come from: nobody served, nobody admitted yet, the rate,
     // no second with admissions, no admission window open.
-    expect(first.slice(4)).toEqual([1, 0, 0, 1000, 0, 0, -2]);
-    const again = await join(redis, ev, "u1", "A");
-    expect(again).toEqual([2, first[1], "QUEUED", 1, 1, 0, 0, 1000, 0, 0, -2]);
-    const other = (await join(redis, ev, "u2", "A")) as unknown[];
-    expect(other[3]).toBe(2);
+    const ticket = {
+      ticketId,
+      status: "QUEUED",
+      seq: 1,
+      quantity: 1,
+      figures: {
+        served: 0,
+        admitted: 0,
+        rate: 1000,
+        busySeconds: 0,
+        window: { count: 0, ttlMs: -2 },
+        serviceMs: -1,
+      },
+    };
+    expect(first).toEqual({ kind: "created", ticket });
+    expect(await join(redis, ev, "u1", "A")).toEqual({ kind: "handedBack", ticket });
+    const other = await join(redis, ev, "u2", "A");
+    expect(other).toMatchObject({ kind: "created", ticket: { seq: 2 } });
     const stats = await redis.hgetall(keys.stats(ev));
     expect(stats).toMatchObject({ joins: "2", waiting: "2", seq: "2" });
+    // An open ticket whose hash is gone is named, not handed back.
+    await redis.del(keys.ticket(ev, ticketId));
+    expect(await join(redis, ev, "u1", "A")).toEqual({ kind: "openTicketGone", ticketId });
   });
 
   it("puts joiners of a SCHEDULED event in the pre-queue, without a sequence", async () => {
     const ev = await seedEvent(redis, { status: "SCHEDULED", products: [{ sku: "A", stock: 5 }] });
-    const reply = (await join(redis, ev, "u1", "A")) as unknown[];
-    expect(reply.slice(2, 4)).toEqual(["PREQUEUE", 0]);
-    expect(await redis.lrange(keys.prequeue(ev), 0, -1)).toEqual([reply[1]]);
+    const reply = await join(redis, ev, "u1", "A");
+    expect(reply).toMatchObject({ kind: "created", ticket: { status: "PREQUEUE", seq: 0 } });
+    expect(await redis.lrange(keys.prequeue(ev), 0, -1)).toEqual([ticketIdOf(reply)]);
   });
 
   it("answers the named codes: not open, no product, over the limit, sold out at the door, room full", async () => {
+    const refused = (code: string) => ({ kind: "refused", code });
     const draft = await seedEvent(redis, { status: "DRAFT", products: [{ sku: "A", stock: 5 }] });
-    expect(await join(redis, draft, "u1", "A")).toBe(LUA_CODES.SALE_NOT_OPEN);
-    expect(await join(redis, uniqueId("missing"), "u1", "A")).toBe(LUA_CODES.NO_EVENT);
+    expect(await join(redis, draft, "u1", "A")).toEqual(refused("SALE_NOT_OPEN"));
+    expect(await join(redis, uniqueId("missing"), "u1", "A")).toEqual(refused("NO_EVENT"));
 
     const ev = await seedEvent(redis, { products: [{ sku: "A", stock: 1, perUserLimit: 2 }], capacity: 2 });
-    expect(await join(redis, ev, "u1", "B")).toBe(LUA_CODES.NO_PRODUCT);
-    expect(await join(redis, ev, "u1", "A", 3)).toBe(LUA_CODES.LIMIT_REACHED);
-    expect(await join(redis, ev, "u1", "A", 2)).toBe(LUA_CODES.SOLD_OUT);
+    expect(await join(redis, ev, "u1", "B")).toEqual(refused("NO_PRODUCT"));
+    expect(await join(redis, ev, "u1", "A", 3)).toEqual(refused("LIMIT_REACHED"));
+    expect(await join(redis, ev, "u1", "A", 2)).toEqual(refused("SOLD_OUT"));
     await join(redis, ev, "u1", "A");
     await join(redis, ev, "u2", "A");
-    expect(await join(redis, ev, "u3", "A")).toBe(LUA_CODES.QUEUE_FULL);
+    expect(await join(redis, ev, "u3", "A")).toEqual(refused("QUEUE_FULL"));
   });
 
   it("counts a client's joins per event in a one-second window, before anything else", async () => {
@@ -59,13 +82,15 @@ describe("joinQueue", () => {
         { eventId: ev, ticketId: uniqueId("t"), userId, sku: "A", quantity: 1 },
         { client, perSecond: 3 },
       );
-    const replies = [];
-    for (let i = 0; i < 5; i++) replies.push(await limited(`u${i}`, "10.0.0.1"));
-    expect(replies.slice(0, 3).every((r) => Array.isArray(r))).toBe(true);
-    expect(replies.slice(3)).toEqual([LUA_CODES.RATE_LIMITED, LUA_CODES.RATE_LIMITED]);
+    const kinds = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await limited(`u${i}`, "10.0.0.1");
+      kinds.push(r.kind === "refused" ? r.code : r.kind);
+    }
+    expect(kinds).toEqual(["created", "created", "created", "RATE_LIMITED", "RATE_LIMITED"]);
     // A refused join left nothing behind; another client is not held back.
     expect(await redis.hget(keys.stats(ev), "joins")).toBe("3");
-    expect(Array.isArray(await limited("u9", "10.0.0.2"))).toBe(true);
+    expect((await limited("u9", "10.0.0.2")).kind).toBe("created");
     // The window lasts one second.
     const ttl = await redis.pttl(keys.clientJoins(ev, "10.0.0.1"));
     expect(ttl).toBeGreaterThan(0);
@@ -75,10 +100,11 @@ describe("joinQueue", () => {
   it("reports the purchase queue's admission window (BullMQ's limiter key) for the wait", async () => {
     const ev = await seedEvent(redis, { products: [{ sku: "A", stock: 100 }] });
     await redis.set(keys.admissionWindow(ev), "7", "PX", 800);
-    const reply = (await join(redis, ev, "u1", "A")) as unknown[];
-    expect(reply[9]).toBe(7);
-    expect(Number(reply[10])).toBeGreaterThan(0);
-    expect(Number(reply[10])).toBeLessThanOrEqual(800);
+    const reply = await join(redis, ev, "u1", "A");
+    if (reply.kind !== "created") throw new Error(reply.kind);
+    expect(reply.ticket.figures.window.count).toBe(7);
+    expect(reply.ticket.figures.window.ttlMs).toBeGreaterThan(0);
+    expect(reply.ticket.figures.window.ttlMs).toBeLessThanOrEqual(800);
   });
 });
 
@@ -127,7 +153,7 @@ describe("reserveStock", () => {
     await reserve(redis, ev, "A", a);
     await finish(redis, ev, "A", a, "CONFIRMED", "", "o1");
     // Over the limit found at the door...
-    expect(await join(redis, ev, "u1", "A")).toBe(LUA_CODES.LIMIT_REACHED);
+    expect(await join(redis, ev, "u1", "A")).toEqual({ kind: "refused", code: "LIMIT_REACHED" });
     // ...and in the worker, for a ticket that joined before the first purchase finished.
     const b = ticketIdOf(await join(redis, ev, "u2", "A", 2));
     await redis.hincrby(keys.held(ev, "A"), "u2", 1);
@@ -172,6 +198,10 @@ describe("finishPurchase", () => {
       kind: "unchanged",
       status: "FAILED",
     });
+    // Each admitted purchase that finished fed the moving average of admission → outcome.
+    const serviceMs = Number(await redis.hget(keys.stats(ev), "serviceMs"));
+    expect(serviceMs).toBeGreaterThanOrEqual(0);
+    expect(serviceMs).toBeLessThan(10_000);
     expect(await stock(redis, ev, "A")).toEqual({ total: 2, remaining: 1, reserved: 0, sold: 1 });
     expect(await redis.hget(keys.held(ev, "A"), "u2")).toBe("0");
     const stats = await redis.hgetall(keys.stats(ev));
@@ -249,8 +279,7 @@ describe("startSale", () => {
     expect([...order].sort()).toEqual([...joined].sort());
     expect(order).not.toEqual(joined);
     expect(await redis.hget(keys.meta(ev), "status")).toBe("LIVE");
-    const later = (await join(redis, ev, "late", "A")) as unknown[];
-    expect(later[3]).toBe(201);
+    expect(await join(redis, ev, "late", "A")).toMatchObject({ ticket: { seq: 201 } });
     const seqs = await Promise.all(order.map(async (t) => Number((await ticketOf(redis, ev, t)).seq)));
     expect(seqs).toEqual(order.map((_, i) => i + 1));
     expect(placed.filter((_, i) => i % 3 === 2)).toEqual(seqs);

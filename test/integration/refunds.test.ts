@@ -10,6 +10,7 @@ import {
   type RefundResult,
   SimulatedPayment,
 } from "../../src/purchase/payment.js";
+import { runMaintenance } from "../../src/recovery/maintenance.js";
 import { ADMIN_TOKEN, eventually, liveEvent, startTestStack, type TestStack } from "../support/app.js";
 
 /** The simulated provider, with a record of calls and faults a test switches on. */
@@ -151,4 +152,33 @@ describe("refunds", () => {
     await eventually(async () => (await refundOf(bought.ticketId))?.status === "REFUNDED");
     expect(payment.refunds.get(bought.ticketId)).toBe(1);
   }, 90_000);
+  it("asks again a refund whose job was lost (the process died between its row and its job)", async () => {
+    const event = await liveEvent(stack.deps, { products: [product] });
+    // What requestRefund leaves when it is killed after its INSERT: a PENDING row, no job.
+    const ticketId = `t_lost_refund_${Date.now()}`;
+    payment.charged.set(ticketId, 12_000);
+    const longAgo = new Date(Date.now() - 10 * 60_000);
+    await stack.deps.prisma.refund.create({
+      data: {
+        ticketId,
+        eventId: event.id,
+        userId: "lost-refund",
+        amountCents: 12_000,
+        reason: "PROCESSING_FAILED",
+        createdAt: longAgo,
+        updatedAt: longAgo,
+      },
+    });
+    // The convergence loop asks it again; asked on every pass, it is refunded once.
+    await runMaintenance(stack.deps);
+    const refund = await eventually(async () => {
+      const r = await refundOf(ticketId);
+      return r?.status === "REFUNDED" ? r : undefined;
+    }, 10_000);
+    expect(refund.attempts).toBe(1);
+    await runMaintenance(stack.deps);
+    await runMaintenance(stack.deps);
+    expect(payment.refunds.get(ticketId)).toBe(1);
+    expect((await refundOf(ticketId))?.status).toBe("REFUNDED");
+  });
 });

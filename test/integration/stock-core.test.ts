@@ -16,7 +16,6 @@ import {
   setStockTotal,
   syncStock,
 } from "../../src/stock/stocks.service.js";
-import { recordIntent } from "../../src/stock/take-store.js";
 import { confirm, release, take } from "../../src/stock/takes.service.js";
 import { testConfig } from "../support/app.js";
 import { expectStockInvariants, settleStocks } from "../support/stock-invariants.js";
@@ -153,14 +152,14 @@ describe("the stock core under faults", () => {
     const stockId = await liveStock(5);
     const stock = await deps.prisma.stock.findUniqueOrThrow({ where: { id: stockId } });
     // What a process did before it died: the intent, then the Redis step; never the record.
-    await recordIntent(deps.prisma, "crash-1", "u1", [{ stockId, quantity: 2 }]);
+    await deps.takes.recordIntent({ reference: "crash-1", userId: "u1", lines: [{ stockId, quantity: 2 }] });
     await takeStock(deps.redis, [{ group: stock.group, stockId, quantity: 2 }], {
       reference: "crash-1",
       userId: "u1",
       status: "HELD",
     });
     // And one that died after its intent only.
-    await recordIntent(deps.prisma, "crash-2", "u2", [{ stockId, quantity: 1 }]);
+    await deps.takes.recordIntent({ reference: "crash-2", userId: "u2", lines: [{ stockId, quantity: 1 }] });
     await settleStocks(deps, 2);
     const takes = await deps.prisma.take.findMany({ where: { stockId }, orderBy: { reference: "asc" } });
     expect(takes.map((t) => [t.reference, t.status])).toEqual([

@@ -18,7 +18,7 @@ import {
   testConfig,
 } from "../support/app.js";
 import { expectLedgerMatchesCounters } from "../support/ledger.js";
-import { join, reserve } from "../support/lua.js";
+import { join, reserve, ticketIdOf } from "../support/lua.js";
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -114,10 +114,10 @@ describe("stock adjustments", () => {
     }
     await eventually(() => allFinal(deps, event.id, tickets));
     // ... and two held by a purchase in flight (reserved, not yet sold or restored).
-    const held = (await join(deps.redis, event.id, "u4", "A", 1)) as unknown[];
-    const held2 = (await join(deps.redis, event.id, "u5", "A", 1)) as unknown[];
-    expect((await reserve(deps.redis, event.id, "A", String(held[1]))).kind).toBe("reserved");
-    expect((await reserve(deps.redis, event.id, "A", String(held2[1]))).kind).toBe("reserved");
+    const held = ticketIdOf(await join(deps.redis, event.id, "u4", "A", 1));
+    const held2 = ticketIdOf(await join(deps.redis, event.id, "u5", "A", 1));
+    expect((await reserve(deps.redis, event.id, "A", held)).kind).toBe("reserved");
+    expect((await reserve(deps.redis, event.id, "A", held2)).kind).toBe("reserved");
     expect((await readStock(deps.redis, event.id, ["A"]))[0]).toEqual({
       total: 10,
       remaining: 5,

@@ -7,12 +7,10 @@ import { keys } from "../../src/redis/keys.js";
 import { cancelPurchase } from "../../src/redis/steps/cancel-purchase.js";
 import { setStatus } from "../../src/redis/steps/sale-status.js";
 import { repairStock, setTotal } from "../../src/redis/steps/stock-counters.js";
-import { finish, join, reserve, seedEvent, stock, uniqueId } from "../support/lua.js";
+import { finish, join, reserve, seedEvent, stock, ticketIdOf, uniqueId } from "../support/lua.js";
 
 const redis = createRedis(inject("redisUrl"));
 afterAll(() => redis.quit());
-
-const ticketIdOf = (reply: unknown) => String((reply as unknown[])[1]);
 
 /** An event whose product A has `sold` sold (set directly) and one unit reserved. */
 async function productInUse(total: number, sold: number) {

@@ -5,7 +5,7 @@ import type { Redis } from "ioredis";
 import { writeNewEventState } from "../../src/events/event-state.js";
 import { keys } from "../../src/redis/keys.js";
 import { finishPurchase } from "../../src/redis/steps/finish-purchase.js";
-import { joinQueue } from "../../src/redis/steps/join-queue.js";
+import { type JoinQueueResult, joinQueue } from "../../src/redis/steps/join-queue.js";
 import { reserveStock } from "../../src/redis/steps/reserve-stock.js";
 import { endSale as endSaleStep } from "../../src/redis/steps/sale-status.js";
 
@@ -53,6 +53,13 @@ export function join(
   ticketId = uniqueId("t"),
 ) {
   return joinQueue(redis, { eventId, ticketId, userId, sku, quantity: qty });
+}
+
+/** The ticket id of a join that created or handed back a ticket (fails the test otherwise). */
+export function ticketIdOf(result: JoinQueueResult): string {
+  if (result.kind !== "created" && result.kind !== "handedBack")
+    throw new Error(`the join did not give a ticket: ${JSON.stringify(result)}`);
+  return result.ticket.ticketId;
 }
 
 export function reserve(redis: Redis, eventId: string, sku: string, ticketId: string) {

@@ -22,14 +22,23 @@ describe("waitSeconds", () => {
     expect(waitSeconds(0, atRate(50, { count: 50, ttlMs: 250 }))).toBe(0.4);
   });
 
-  it("believes the measured outflow only when the sale flowed all through the window, clearly below the rate", () => {
+  it("believes the measured pace once tickets flowed two seconds or more, clearly below the rate", () => {
     // 5 seconds at 100/s against a configured 1,000/s: the workers set the pace.
     const slow = outflowOf(500, 1000, 5);
     expect(slow).toMatchObject({ outflowPerSecond: 100, outflowFrom: "measured" });
     expect(waitSeconds(300, { ...slow, window: { count: 0, ttlMs: -2 } })).toBe(3.1);
-    // The sale's first seconds (some with no admissions): the configured rate.
-    expect(outflowOf(100, 1000, 2)).toMatchObject({ outflowPerSecond: 1000, outflowFrom: "rate" });
+    // Two seconds into the sale at 50/s: the pace of the seconds that flowed, not of the five.
+    expect(outflowOf(100, 1000, 2)).toMatchObject({ outflowPerSecond: 50, outflowFrom: "measured" });
+    // One second is not enough to tell (it may have been a part of a second).
+    expect(outflowOf(60, 1000, 1)).toMatchObject({ outflowPerSecond: 1000, outflowFrom: "rate" });
     // Near the rate: the rate (the windows say when).
     expect(outflowOf(4500, 1000, 5)).toMatchObject({ outflowPerSecond: 1000, outflowFrom: "rate" });
+  });
+
+  it("adds how long an admitted purchase takes, as measured, to the wait in line", () => {
+    const state = { ...outflowOf(0, 50), window: { count: 0, ttlMs: -2 } };
+    expect(waitSeconds(100, state)).toBe(2.1);
+    expect(waitSeconds(100, { ...state, serviceMs: 1500 })).toBe(3.5);
+    expect(waitSeconds(100, { ...state, serviceMs: -1 })).toBe(2.1);
   });
 });

@@ -99,19 +99,20 @@ export interface LiveStockState extends StockCounters {
   epoch: number;
 }
 
-/** The live counters of several stocks in one round trip (null: no state). */
+/**
+ * The live counters of several stocks (null: no state). One read each: stocks of different
+ * groups live in different Redis Cluster slots (ioredis pipelines them all the same).
+ */
 export async function readStockStates(
   redis: Redis,
   stocks: StockAddress[],
 ): Promise<(LiveStockState | null)[]> {
-  if (stocks.length === 0) return [];
-  const pipeline = redis.pipeline();
-  for (const s of stocks)
-    pipeline.hmget(keys.stockCounters(s), "status", "total", "remaining", "reserved", "sold", "epoch");
-  const replies = (await pipeline.exec()) ?? [];
-  return replies.map(([err, value]) => {
-    if (err) throw err;
-    const [status, total, remaining, reserved, sold, epoch] = value as (string | null)[];
+  const replies = await Promise.all(
+    stocks.map((s) =>
+      redis.hmget(keys.stockCounters(s), "status", "total", "remaining", "reserved", "sold", "epoch"),
+    ),
+  );
+  return replies.map(([status, total, remaining, reserved, sold, epoch]) => {
     if (status === null || status === undefined) return null;
     return {
       status,
