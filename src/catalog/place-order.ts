@@ -9,7 +9,7 @@
 import type { CatalogOrderStatus, LocationStock } from "@prisma/client";
 import type { Deps } from "../deps.js";
 import { AppError, notFound } from "../errors.js";
-import { readStockStates } from "../redis/steps/stock-state.js";
+import { knowsReference, readStockStates } from "../redis/steps/stock-state.js";
 import { stockAddresses } from "../stock/stock-groups.js";
 import { take } from "../stock/takes.service.js";
 import type { CatalogOrderView, OnlineOrderInput, StoreOrderInput } from "./catalog.schemas.js";
@@ -137,43 +137,55 @@ export async function placeOrder(deps: Deps, spec: OrderSpec): Promise<Placed> {
     return { created: false, order: orderView(await existingOrThrow(deps, spec)) };
   }
   // Sold out at the door: what Redis shows now refuses without a write (a unit given back
-  // later is found by the next order, as it would be a moment later anyway).
-  const states = await readStockStates(
-    deps.redis,
-    await stockAddresses(
-      deps,
-      lines.map((l) => l.stockId),
-    ),
+  // later is found by the next order, as it would be a moment later anyway), and without a read
+  // of PostgreSQL when the state does not know the order's take (so the reference never placed
+  // an order here; one it knows goes on to the take, which answers a repeat as it stands).
+  const addresses = await stockAddresses(
+    deps,
+    lines.map((l) => l.stockId),
   );
+  const [states, known] = await Promise.all([
+    readStockStates(deps.redis, addresses),
+    addresses[0] ? knowsReference(deps.redis, addresses[0], takeReferenceOf(orderId)) : false,
+  ]);
   const short = lines.find((l, i) => {
     const remaining = states[i]?.remaining;
     return remaining !== null && remaining !== undefined && remaining < l.quantity;
   });
-  if (short) return refuse(deps, spec, soldOut(short.sku));
-  let taken: boolean;
+  if (short && !known) throw soldOut(short.sku);
+  let taken: "taken" | "known" | "released";
   try {
     taken = await takeLines(deps, orderId, spec, lines);
   } catch (err) {
     if (err instanceof AppError && err.code === "SOLD_OUT") return refuse(deps, spec, err);
     throw err;
   }
-  if (!taken) {
-    // The take was there: a repeat of a placed order, or of one whose order row a crash lost.
+  if (taken !== "taken") {
+    // The take was there: a repeat of a placed (maybe since cancelled) order, or of one whose
+    // order row a crash lost.
     const before = await existing(deps, spec);
     if (before) return { created: false, order: orderView(before) };
+    if (taken === "released") {
+      // Taken by an earlier try that never wrote its order, and given back since by the loop.
+      throw new AppError({
+        code: "INVALID_STATE",
+        message: "This order's stock was given back; place it with a new reference",
+        details: { reference: spec.reference },
+      });
+    }
   }
   const placed = await insertOrder(deps.prisma, { orderId, spec, status, lines });
   if (placed) return { created: true, order: orderView(placed) };
   return { created: false, order: orderView(await existingOrThrow(deps, spec)) };
 }
 
-/** Every line or none, in one core take; true when this call took. SOLD_OUT names the sku. */
+/** Every line or none, in one core take: taken now, or known before (or given back since). SOLD_OUT names the sku. */
 async function takeLines(
   deps: Deps,
   orderId: string,
   spec: OrderSpec,
   lines: PlacedLine[],
-): Promise<boolean> {
+): Promise<"taken" | "known" | "released"> {
   try {
     const answer = await take(deps, {
       reference: takeReferenceOf(orderId),
@@ -181,15 +193,8 @@ async function takeLines(
       lines: lines.map((l) => ({ stockId: l.stockId, quantity: l.quantity })),
       status: spec.channel === "OFFLINE" ? "CONFIRMED" : "HELD",
     });
-    if (answer.rows.some((r) => r.status === "RELEASED")) {
-      // Taken by an earlier try that never wrote its order, and given back since.
-      throw new AppError({
-        code: "INVALID_STATE",
-        message: "This order's stock was given back; place it with a new reference",
-        details: { reference: spec.reference },
-      });
-    }
-    return answer.created;
+    if (answer.rows.some((r) => r.status === "RELEASED")) return "released";
+    return answer.created ? "taken" : "known";
   } catch (err) {
     if (err instanceof AppError && err.code === "SOLD_OUT") {
       throw soldOut(lines.find((l) => l.stockId === err.details?.stockId)?.sku ?? "");

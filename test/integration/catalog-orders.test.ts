@@ -167,13 +167,14 @@ describe("catalog orders, the Redis way", () => {
     const sku = await product();
     await receive(deps, s1, { reference: `in-${uid()}`, lines: [{ sku, quantity: 10 }] });
     await receive(deps, s2, { reference: `in-${uid()}`, lines: [{ sku, quantity: 10 }] });
-    const online = await placeOnlineOrder(deps, {
+    const body = {
       reference: `c-${uid()}`,
       userId: "u1",
-      fulfilment: "PICKUP",
+      fulfilment: "PICKUP" as const,
       storeId: s1,
       lines: [{ sku, quantity: 4 }],
-    });
+    };
+    const online = await placeOnlineOrder(deps, body);
     const till = await placeStoreOrder(deps, s2, { reference: `c-${uid()}`, lines: [{ sku, quantity: 3 }] });
     expect(till.order.status).toBe("PAID");
     const cancels = await Promise.all([
@@ -195,6 +196,13 @@ describe("catalog orders, the Redis way", () => {
     });
     expect((await storeStock(deps, s1, sku)).available).toBe(10);
     expect((await storeStock(deps, s2, sku)).available).toBe(10);
+    // A repeat of a cancelled order answers it as it stands, even with the store sold out.
+    await placeStoreOrder(deps, s1, { reference: `all-${uid()}`, lines: [{ sku, quantity: 10 }] });
+    const repeat = await placeOnlineOrder(deps, body);
+    expect(repeat).toMatchObject({
+      created: false,
+      order: { orderId: online.order.orderId, status: "CANCELLED" },
+    });
     const returns = await deps.prisma.stockMovement.count({
       where: { reference: `order:${till.order.orderId}`, reason: "RETURN" },
     });
