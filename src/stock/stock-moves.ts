@@ -3,8 +3,10 @@
 // reference: all or none, and once (the reference's ledger rows say it was applied).
 // PostgreSQL holds the intent and Redis's total is never above it: under the stocks' row locks,
 // a lowering is applied in Redis first (refused there below what is held and taken), then every
-// total and ledger row is recorded in one transaction, then the raises go to Redis. A crash in
-// between leaves Redis lower than PostgreSQL: the loop's syncTotal (src/recovery/stocks.ts) lifts it.
+// total and ledger row is written in one transaction, and the raises go to Redis just before it
+// commits (as setStockTotal does: applied after the locks are gone, a raise could land over a
+// later lowering). A crash after a lowering leaves Redis lower than PostgreSQL; a commit that fails
+// after a raise leaves it higher: the loop's syncTotal (src/recovery/stocks.ts) sets it to PostgreSQL's.
 import type { Prisma, Stock } from "@prisma/client";
 import type { Deps } from "../deps.js";
 import { AppError, notFound } from "../errors.js";
