@@ -11,7 +11,7 @@ import type { Deps } from "../deps.js";
 import { AppError, notFound } from "../errors.js";
 import { knowsReference, readStockStates } from "../redis/steps/stock-state.js";
 import { stockAddresses } from "../stock/stock-groups.js";
-import { take } from "../stock/takes.service.js";
+import { confirm, take } from "../stock/takes.service.js";
 import type { CatalogOrderView, OnlineOrderInput, StoreOrderInput } from "./catalog.schemas.js";
 import { cachedLocation, cachedLocationStocks, cachedProducts } from "./catalog-cache.js";
 import { availableOf } from "./locations.service.js";
@@ -173,6 +173,14 @@ export async function placeOrder(deps: Deps, spec: OrderSpec): Promise<Placed> {
         details: { reference: spec.reference },
       });
     }
+  }
+  if (taken === "known" && spec.channel === "OFFLINE") {
+    // A till's take the loop finished after a crash is HELD (the loop knows no channel): final now.
+    await confirm(
+      deps,
+      takeReferenceOf(orderId),
+      lines.map((l) => l.stockId),
+    );
   }
   const placed = await insertOrder(deps.prisma, { orderId, spec, status, lines });
   if (placed) return { created: true, order: orderView(placed) };
