@@ -1,17 +1,19 @@
 // The admin page (admin.html): sign in with the admin token, list and create sale events,
-// move them through their lifecycle, adjust stock, reconcile, and watch a sale live; and the
-// catalog (#locations): locations, their stock, receipts and transfers, orders by channel.
+// move them through their lifecycle, adjust stock, reconcile, and watch a sale live.
 //
 // Each view is its own module: admin/event-list.js (the list), admin/create-form.js,
-// admin/refunds.js (#refunds) and admin/event-view.js (the selected event, with
+// admin/refunds.js (#refunds), admin/stocks-view.js (#stocks), coupons-view.js (#coupons),
+// service-keys-view.js (#service-keys), locations.js with catalog-orders.js (#locations: the
+// catalog's locations, their stock, receipts, transfers, orders by channel) and admin/event-view.js (the selected event, with
 // admin/stats.js, stock.js, lists.js, dead-letters.js and reconcile.js below it). This file signs in and out, keeps the live link, routes and ticks.
 //
 // Live figures come from the `/admin` Socket.IO namespace (`event:stats`, once a second
 // per LIVE or PAUSED event); without a socket the page polls GET .../stats instead. The
-// selection lives in the URL hash (#<eventId>, #new, #refunds, #locations), so a reload or a shared link shows
+// selection lives in the URL hash (#<eventId>, #new, #refunds, #stocks…), so a reload or a shared link shows
 // the same thing.
 
 import { createCatalogOrdersView } from "./admin/catalog-orders.js";
+import { createCouponsView } from "./admin/coupons-view.js";
 import { setupCreateForm } from "./admin/create-form.js";
 import { createEventList } from "./admin/event-list.js";
 import { createEventView } from "./admin/event-view.js";
@@ -19,7 +21,9 @@ import { connectAdmin } from "./admin/live.js";
 import { createLocationsView } from "./admin/locations.js";
 import { generalErrorMessage } from "./admin/messages.js";
 import { createRefundsView } from "./admin/refunds.js";
+import { createServiceKeysView } from "./admin/service-keys-view.js";
 import { clearToken, createAdminApi, readToken, saveToken, tokenWorks } from "./admin/session.js";
+import { createStocksView } from "./admin/stocks-view.js";
 import { EVENT_ID_RE, paths } from "./lib/contract.js";
 import { $, setAttr, setText } from "./lib/dom.js";
 
@@ -43,12 +47,14 @@ const ui = {
   mainEmpty: $("main-empty"),
   createForm: $("create-form"),
   eventView: $("event-view"),
-  refundsView: $("refunds-view"),
-  catalogView: $("catalog-view"),
 };
+/** The views of the whole API, by their hash (#refunds, #stocks, …): each shown and refreshed alike. */
+const PANELS = ["refunds", "stocks", "coupons", "service-keys", "locations"];
+/** Those not about events take the page's width (the event list is one "Events" click away). */
+const WIDE = new Set(["stocks", "coupons", "service-keys", "locations"]);
 
 let started = false;
-/** "empty" | "create" | "event" | "refunds" | "catalog" */
+/** "empty" | "create" | "event" | one of PANELS */
 let main = "empty";
 let live = null;
 let liveState = "offline";
@@ -72,9 +78,21 @@ const eventView = createEventView({
     setText(ui.mainEmpty, `There is no event with the id ${id}.`);
   },
 });
-const refunds = createRefundsView({ adminApi, currency });
-const locationsView = createLocationsView({ adminApi, currency });
-const catalogOrders = createCatalogOrdersView({ adminApi, currency });
+const panels = {
+  refunds: { view: createRefundsView({ adminApi, currency }), node: $("refunds-view") },
+  stocks: { view: createStocksView({ adminApi }), node: $("stocks-view") },
+  coupons: { view: createCouponsView({ adminApi }), node: $("coupons-view") },
+  "service-keys": { view: createServiceKeysView({ adminApi }), node: $("service-keys-view") },
+  locations: { view: catalogPanel(), node: $("catalog-view") },
+};
+
+/** The catalog (#locations): its locations with their stock and forms, and its orders by channel. */
+function catalogPanel() {
+  const locations = createLocationsView({ adminApi, currency });
+  const orders = createCatalogOrdersView({ adminApi, currency });
+  const refresh = () => Promise.all([locations.refresh(), orders.refresh()]);
+  return { show: refresh, refresh };
+}
 const createForm = setupCreateForm({
   adminApi,
   currency,
@@ -208,7 +226,8 @@ function tick(force) {
       polling: liveState !== "live",
     });
   }
-  if (main === "refunds" && (force || Date.now() - list.lastRefresh >= LIST_REFRESH_MS)) refunds.refresh();
+  if (PANELS.includes(main) && (force || Date.now() - list.lastRefresh >= LIST_REFRESH_MS))
+    panels[main].view.refresh();
   if (force || Date.now() - list.lastRefresh >= LIST_REFRESH_MS) list.refresh();
 }
 
@@ -230,17 +249,12 @@ function route() {
   if (id === "new") {
     showMain("create");
     createForm.focus();
-  } else if (id === "refunds") {
+  } else if (PANELS.includes(id)) {
     eventView.deselect();
-    showMain("refunds");
-    refunds.show();
+    showMain(id);
+    panels[id].view.show();
     list.render();
-  } else if (id === "locations") {
-    eventView.deselect();
-    showMain("catalog");
-    locationsView.refresh();
-    catalogOrders.refresh();
-  } else if (EVENT_ID_RE.test(id)) {
+  } else if (EVENT_ID_RE.test(id) && id !== "events") {
     showMain("event");
     eventView.select(id);
   } else {
@@ -255,8 +269,13 @@ function showMain(which) {
   ui.mainEmpty.hidden = which !== "empty";
   ui.createForm.hidden = which !== "create";
   ui.eventView.hidden = which !== "event";
-  ui.refundsView.hidden = which !== "refunds";
-  ui.catalogView.hidden = which !== "catalog";
+  ui.app.classList.toggle("admin-layout--wide", WIDE.has(which));
+  for (const [name, panel] of Object.entries(panels)) {
+    if (panel.node.hidden === (which === name)) {
+      panel.node.hidden = which !== name;
+      if (which !== name) panel.view.hide?.();
+    }
+  }
 }
 
 init();

@@ -315,9 +315,27 @@ async function createDemoEvent(baseUrl: string, token: string): Promise<{ id: st
   return { id: created.id, status };
 }
 
+/** A live voucher stock and a service key for it: the stock API of a shop's own checkout. */
+async function createDemoStock(baseUrl: string, token: string): Promise<{ stockId: string; key: string }> {
+  const stock = await adminCall(baseUrl, token, "POST", "/api/admin/stocks", {
+    name: "Gift voucher 50",
+    total: 100,
+    perUserLimit: 2,
+    holdSeconds: 600,
+  });
+  await adminCall(baseUrl, token, "POST", `/api/admin/stocks/${stock.id}/confirm`);
+  const key = await adminCall(baseUrl, token, "POST", "/api/admin/service-keys", {
+    name: "demo checkout",
+    scopes: ["stocks", "coupons", "orders"],
+  });
+  ok(`demo stock "Gift voucher 50" (100, 2 per customer) live, and a service key for it`);
+  return { stockId: String(stock.id), key: String(key.key) };
+}
+
 function printBanner(opts: {
   baseUrl: string;
   eventId: string;
+  stock: { stockId: string; key: string };
   settings: Settings;
   redisUrl: string;
   databaseUrl: string;
@@ -337,6 +355,8 @@ function printBanner(opts: {
       `${token}${settings.adminTokenGenerated ? "  (generated; set ADMIN_TOKEN to choose)" : ""}`,
     ],
     ["Event id", eventId],
+    ["Stock id", opts.stock.stockId],
+    ["Service key", `${opts.stock.key}  (shown once; scopes stocks, coupons, orders)`],
     ["Redis", redact(opts.redisUrl)],
     ["PostgreSQL", redact(opts.databaseUrl)],
   ];
@@ -347,7 +367,10 @@ function printBanner(opts: {
   console.log(
     `\n Join the queue from a terminal:\n` +
       `   curl -s -X POST ${baseUrl}/api/events/${eventId}/tickets \\\n` +
-      `     -H 'content-type: application/json' -d '{"userId":"alice","sku":"${sku}"}'\n`,
+      `     -H 'content-type: application/json' -d '{"userId":"alice","sku":"${sku}"}'\n` +
+      `\n Take a voucher as a shop's checkout would (README: "Using dropqueue's stock"):\n` +
+      `   curl -s -X POST ${baseUrl}/api/stocks/${opts.stock.stockId}/takes -H 'authorization: Bearer ${opts.stock.key}' \\\n` +
+      `     -H 'content-type: application/json' -d '{"reference":"PO-1","userId":"alice"}'\n`,
   );
   console.log(` ${paint("1", "Ctrl-C to stop.")}\n${line}\n`);
 }
@@ -377,7 +400,8 @@ async function main(): Promise<void> {
   startApps(env);
   await waitForApi(baseUrl);
   const event = await createDemoEvent(baseUrl, settings.env.ADMIN_TOKEN ?? "");
-  printBanner({ baseUrl, eventId: event.id, settings, redisUrl, databaseUrl });
+  const stock = await createDemoStock(baseUrl, settings.env.ADMIN_TOKEN ?? "");
+  printBanner({ baseUrl, eventId: event.id, stock, settings, redisUrl, databaseUrl });
   // From here the children run until a signal or until one of them dies (both end in shutdown()).
 }
 

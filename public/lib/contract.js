@@ -27,6 +27,17 @@ export const paths = {
   /** Refunds by status (FAILED: the refunds' dead letters), and the retry of a FAILED one. */
   adminRefunds: (query) => `/api/admin/refunds?${query}`,
   adminRefundRetry: (ticketId) => `/api/admin/refunds/${seg(ticketId)}/retry`,
+  /** Stocks (v2): list and create, one, its lifecycle (confirm, sync, close), its total and ledger. */
+  adminStocks: "/api/admin/stocks",
+  adminStockAction: (stockId, action) => `/api/admin/stocks/${seg(stockId)}/${action}`,
+  adminStockTotal: (stockId) => `/api/admin/stocks/${seg(stockId)}/total`,
+  adminStockLedger: (stockId, query) => `/api/admin/stocks/${seg(stockId)}/ledger?${query}`,
+  /** Coupons (v2): list and create, and confirm, sync, close of one. */
+  adminCoupons: "/api/admin/coupons",
+  adminCouponAction: (couponId, action) => `/api/admin/coupons/${seg(couponId)}/${action}`,
+  /** Service keys (v2): list and create; DELETE one revokes it. */
+  adminServiceKeys: "/api/admin/service-keys",
+  adminServiceKey: (keyId) => `/api/admin/service-keys/${seg(keyId)}`,
   /** The BullMQ dashboard (read-only; its own sign-in form sets a session cookie). */
   queuesDashboard: () => "/admin/queues",
   /** The proof-of-work puzzle an event may ask with a join. */
@@ -71,6 +82,13 @@ export const ACTIONS_FROM = {
   resume: ["PAUSED"],
   stop: ["DRAFT", "SCHEDULED", "LIVE", "PAUSED"],
 };
+
+/** Stock and coupon statuses (v2), and the lifecycle actions each may start from. */
+export const STOCK_STATUSES = ["DRAFT", "LIVE", "CLOSED"];
+export const STOCK_ACTIONS_FROM = { confirm: ["DRAFT"], sync: ["LIVE"], close: ["DRAFT", "LIVE"] };
+/** The scopes a service key may carry without an id (and the two that take one). */
+export const SERVICE_SCOPES = ["stocks", "coupons", "orders"];
+export const SERVICE_SCOPE_PATTERNS = ["stock:<stockId>", "store:<locationId>"];
 
 export const EVENT_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 export const USER_ID_RE = /^[A-Za-z0-9._:@-]{1,64}$/;

@@ -1,12 +1,13 @@
 // Shapes of the coupon API (shared API.md, "v2 additions": coupons).
 import { z } from "zod";
+import { TIME_INPUT } from "../events/event.schemas.js";
 import { REFERENCE, STOCK_STATUSES, stockView, USER_ID } from "../stock/stock.schemas.js";
 
 export const COUPON_ID = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "a coupon id");
 export const COUPON_CODE = z.string().regex(/^[A-Z0-9]{4,32}$/, "a coupon code");
 
 const total = z.number().int().min(0).max(100_000_000).nullable();
-const time = z.iso.datetime({ offset: true });
+const time = TIME_INPUT;
 
 export const createCouponInput = z
   .strictObject({

@@ -18,11 +18,23 @@ export const productInput = z.strictObject({
   perUserLimit: perUserLimit.optional(),
 });
 
+const EARLIEST = new Date(0).setUTCFullYear(1, 0, 1);
+const LATEST = new Date(0).setUTCFullYear(10_000, 0, 1);
+
+/**
+ * A time the admin sends (a period's start or end): ISO-8601 with its offset, within the years
+ * 1 to 9999 in UTC. PostgreSQL refuses year 0 (it counts 1 BC): without this it was a 500.
+ */
+export const TIME_INPUT = z.iso.datetime({ offset: true }).refine((value) => {
+  const t = Date.parse(value);
+  return t >= EARLIEST && t < LATEST;
+}, "a time between the years 1 and 9999");
+
 export const createEventInput = z
   .strictObject({
     name: z.string().trim().min(1).max(200),
-    startsAt: z.iso.datetime({ offset: true }).optional(),
-    endsAt: z.iso.datetime({ offset: true }).optional(),
+    startsAt: TIME_INPUT.optional(),
+    endsAt: TIME_INPUT.optional(),
     admissionRate: z.number().int().min(1).max(1_000_000).optional().describe("Tickets admitted per second"),
     perUserLimit: perUserLimit.optional(),
     paymentFailureRate: z.number().min(0).max(1).optional(),

@@ -1,7 +1,7 @@
 // Shapes of the stock core's API (shared API.md, "v2 additions": stocks and takes): what may
 // come in, what goes out. The TypeScript views are inferred from the response schemas.
 import { z } from "zod";
-import { TIME } from "../events/event.schemas.js";
+import { TIME, TIME_INPUT } from "../events/event.schemas.js";
 import { pageLimit } from "../events/paging.js";
 
 export const STOCK_ID = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "a stock id");
@@ -19,8 +19,8 @@ export const createStockInput = z
     name: z.string().trim().min(1).max(200),
     total: total.nullable().describe("Units in all; null: unlimited"),
     perUserLimit: perUserLimit.optional(),
-    startsAt: z.iso.datetime({ offset: true }).optional(),
-    endsAt: z.iso.datetime({ offset: true }).optional(),
+    startsAt: TIME_INPUT.optional(),
+    endsAt: TIME_INPUT.optional(),
     holdSeconds: z
       .number()
       .int()

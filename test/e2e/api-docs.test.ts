@@ -113,6 +113,135 @@ describe("/api/docs and the routes", () => {
   });
 });
 
+describe("/api/docs: the v2 routes (stocks, takes, coupons, service keys)", () => {
+  // biome-ignore lint/suspicious/noExplicitAny: the document is read field by field
+  type Op = any;
+  /** [method path, tag, the answers and their schema ($ref name, or "[Name]" for a list), the errors, a body?] */
+  const V2: [string, string, Record<number, string | null>, string[], boolean?][] = [
+    ["post /api/admin/stocks", "Admin", { 201: "Stock" }, ["VALIDATION_FAILED"], true],
+    ["get /api/admin/stocks", "Admin", { 200: "[Stock]" }, []],
+    ["get /api/admin/stocks/{stockId}", "Admin", { 200: "Stock" }, ["NOT_FOUND"]],
+    ["post /api/admin/stocks/{stockId}/confirm", "Admin", { 200: "Stock" }, ["NOT_FOUND", "INVALID_STATE"]],
+    [
+      "put /api/admin/stocks/{stockId}/total",
+      "Admin",
+      { 200: "Stock" },
+      ["INVALID_STATE", "STOCK_RULE"],
+      true,
+    ],
+    ["post /api/admin/stocks/{stockId}/sync", "Admin", { 200: "Stock" }, ["NOT_FOUND"]],
+    ["post /api/admin/stocks/{stockId}/close", "Admin", { 200: "Stock" }, ["NOT_FOUND"]],
+    ["get /api/admin/stocks/{stockId}/ledger", "Admin", { 200: "StockLedgerPage" }, ["NOT_FOUND"]],
+    ["get /api/stocks/{stockId}", "Service", { 200: "Stock" }, ["UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND"]],
+    [
+      "post /api/stocks/{stockId}/takes",
+      "Service",
+      { 200: "Take", 201: "Take" },
+      ["SOLD_OUT", "FORBIDDEN"],
+      true,
+    ],
+    ["get /api/stocks/{stockId}/takes/{reference}", "Service", { 200: "Take" }, ["NOT_FOUND"]],
+    ["post /api/stocks/{stockId}/takes/{reference}/confirm", "Service", { 200: "Take" }, ["INVALID_STATE"]],
+    ["post /api/stocks/{stockId}/takes/{reference}/release", "Service", { 200: "Take" }, ["NOT_FOUND"]],
+    ["post /api/admin/coupons", "Admin", { 201: "Coupon" }, ["VALIDATION_FAILED"], true],
+    ["get /api/admin/coupons", "Admin", { 200: "[Coupon]" }, []],
+    ["get /api/admin/coupons/{couponId}", "Admin", { 200: "Coupon" }, ["NOT_FOUND"]],
+    ["post /api/admin/coupons/{couponId}/confirm", "Admin", { 200: "Coupon" }, ["INVALID_STATE"]],
+    ["post /api/admin/coupons/{couponId}/sync", "Admin", { 200: "Coupon" }, ["NOT_FOUND"]],
+    ["post /api/admin/coupons/{couponId}/close", "Admin", { 200: "Coupon" }, ["NOT_FOUND"]],
+    [
+      "post /api/coupons/{couponId}/issues",
+      "Service",
+      { 200: "CouponCode", 201: "CouponCode" },
+      ["SOLD_OUT"],
+      true,
+    ],
+    [
+      "post /api/coupon-codes/{code}/redeem",
+      "Service",
+      { 200: "CouponCode" },
+      ["SOLD_OUT", "INVALID_STATE"],
+      true,
+    ],
+    ["post /api/coupon-codes/{code}/unredeem", "Service", { 200: "CouponCode" }, ["NOT_FOUND"]],
+    ["get /api/users/{userId}/coupons", "Service", { 200: "[]" }, ["FORBIDDEN"]],
+    ["post /api/admin/service-keys", "Admin", { 201: "CreatedServiceKey" }, ["VALIDATION_FAILED"], true],
+    ["get /api/admin/service-keys", "Admin", { 200: "ServiceKeys" }, []],
+    ["delete /api/admin/service-keys/{keyId}", "Admin", { 204: null }, ["NOT_FOUND"]],
+  ];
+  const STATUS: Record<string, string> = {
+    VALIDATION_FAILED: "400",
+    UNAUTHORIZED: "401",
+    FORBIDDEN: "403",
+    NOT_FOUND: "404",
+    SOLD_OUT: "409",
+    INVALID_STATE: "409",
+    STOCK_RULE: "422",
+  };
+
+  it("each is documented with its tag, security, path params, body, answers and errors", async () => {
+    const doc = (await (await fetch(`${stack.url}/api/docs`)).json()) as Op;
+    for (const [route, tag, answers, errors, hasBody] of V2) {
+      const [method = "", path = ""] = route.split(" ");
+      const op: Op = doc.paths[path]?.[method];
+      expect(op, route).toBeDefined();
+      expect(op.tags, route).toEqual([tag]);
+      expect(op.security, route).toEqual([{ [tag === "Admin" ? "adminToken" : "serviceKey"]: [] }]);
+      const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      expect(
+        op.parameters
+          ?.filter((p: Op) => p.in === "path")
+          .map((p: Op) => [p.name, p.required, typeof p.schema?.pattern]),
+        route,
+      ).toEqual(inPath.length ? inPath.map((name) => [name, true, "string"]) : undefined);
+      if (hasBody) expect(op.requestBody?.content?.["application/json"]?.schema, route).toBeDefined();
+      else expect(op.requestBody, route).toBeUndefined();
+      for (const [status, name] of Object.entries(answers)) {
+        const schema = op.responses[status]?.content?.["application/json"]?.schema;
+        expect(op.responses[status], `${route} ${status}`).toBeDefined();
+        if (name === null) expect(schema, `${route} ${status}`).toBeUndefined();
+        else if (name.startsWith("[")) {
+          expect(schema?.type, `${route} ${status}`).toBe("array");
+          if (name !== "[]")
+            expect(schema.items.$ref, `${route} ${status}`).toBe(`#/components/schemas/${name.slice(1, -1)}`);
+        } else expect(schema?.$ref, `${route} ${status}`).toBe(`#/components/schemas/${name}`);
+      }
+      for (const code of [...errors, "UNAUTHORIZED", "RATE_LIMITED"]) {
+        const status = STATUS[code] ?? "429";
+        expect(op.responses[status]?.description, `${route} ${code}`).toContain(code);
+        expect(op.responses[status].content["application/json"].schema.$ref).toBe(
+          "#/components/schemas/Error",
+        );
+      }
+    }
+    // The shapes themselves, named once: a stock's figures, a take, a coupon's two stocks.
+    const schemas = doc.components.schemas;
+    expect(Object.keys(schemas.Stock.properties)).toEqual(
+      expect.arrayContaining([
+        "id",
+        "status",
+        "total",
+        "remaining",
+        "held",
+        "taken",
+        "perUserLimit",
+        "remainSyncedAt",
+      ]),
+    );
+    expect(schemas.Take.properties.status.enum).toEqual(["HELD", "CONFIRMED", "RELEASED"]);
+    expect(schemas.Coupon.properties.issueStock.$ref).toBe("#/components/schemas/Stock");
+    expect(schemas.Coupon.properties.useStock.$ref).toBe("#/components/schemas/Stock");
+    expect(schemas.CreatedServiceKey.required).toContain("key");
+    expect(schemas.ServiceKey.properties.key).toBeUndefined();
+  });
+
+  it("the tests that call these routes check every answer against its schema (NODE_ENV=test)", () => {
+    // createApp sets checkAnswers on every router when the config says test (src/http/app.ts):
+    // startTestStack's config does, so stock-api.test.ts and fuzz-stocks.test.ts run with it.
+    expect(stack.deps.config.env).toBe("test");
+  });
+});
+
 describe("the process-wide series of /metrics", () => {
   /** A sample of a series, read from the process' registry (what /metrics renders). */
   const sample = async (metric: Metric, name: string, labels: Record<string, string>) => {

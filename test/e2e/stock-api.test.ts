@@ -190,4 +190,29 @@ describe("coupons over HTTP", () => {
         .status,
     ).toBe(403);
   });
+
+  it("a period PostgreSQL cannot hold (year 0, found by fuzz-stocks) is a 400, not a 500", async () => {
+    const times = ["0000-01-01T00:00:00Z", "0001-01-01T05:00:00+14:00", "9999-12-31T20:00:00-05:00"];
+    for (const time of times) {
+      for (const [path, body] of [
+        ["/api/admin/stocks", { name: "Old", total: 1, startsAt: time }],
+        ["/api/admin/stocks", { name: "Old", total: 1, endsAt: time }],
+        ["/api/admin/coupons", { name: "Old", issueTotal: 1, useTotal: 1, useStartsAt: time }],
+        ["/api/admin/coupons", { name: "Old", issueTotal: 1, useTotal: 1, issueEndsAt: time }],
+        [
+          "/api/admin/events",
+          { name: "Old", startsAt: time, products: [{ sku: "A", name: "A", priceCents: 1, stock: 1 }] },
+        ],
+      ] as const) {
+        const res = await admin.post(path, body);
+        expect(res.status, `${path} ${JSON.stringify(body)}`).toBe(400);
+        expect(res.body.error.code).toBe("VALIDATION_FAILED");
+      }
+    }
+    // The latest time the contract takes still works.
+    expect(
+      (await admin.post("/api/admin/stocks", { name: "Late", total: 1, endsAt: "9999-12-31T23:59:59Z" }))
+        .status,
+    ).toBe(201);
+  });
 });
