@@ -14,6 +14,7 @@ import { dbLock } from "./scenarios/db-lock.js";
 import { eta } from "./scenarios/eta.js";
 import { join, joinLimits } from "./scenarios/join.js";
 import { keepPace } from "./scenarios/keep-pace.js";
+import { orders } from "./scenarios/orders.js";
 import { pow } from "./scenarios/pow.js";
 import { purchase } from "./scenarios/purchase.js";
 import { seed } from "./scenarios/seed.js";
@@ -37,6 +38,7 @@ const SCENARIOS: Scenario<any>[] = [
   archive,
   pow,
   stock,
+  orders,
 ];
 const RESULTS = path.join(ROOT, "bench/results");
 const RUN_LIMIT_MS = 20 * 60_000;

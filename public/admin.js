@@ -3,7 +3,8 @@
 //
 // Each view is its own module: admin/event-list.js (the list), admin/create-form.js,
 // admin/refunds.js (#refunds), admin/stocks-view.js (#stocks), coupons-view.js (#coupons),
-// service-keys-view.js (#service-keys) and admin/event-view.js (the selected event, with
+// service-keys-view.js (#service-keys), locations.js with catalog-orders.js (#locations: the
+// catalog's locations, their stock, receipts, transfers, orders by channel) and admin/event-view.js (the selected event, with
 // admin/stats.js, stock.js, lists.js, dead-letters.js and reconcile.js below it). This file signs in and out, keeps the live link, routes and ticks.
 //
 // Live figures come from the `/admin` Socket.IO namespace (`event:stats`, once a second
@@ -11,11 +12,13 @@
 // selection lives in the URL hash (#<eventId>, #new, #refunds, #stocks…), so a reload or a shared link shows
 // the same thing.
 
+import { createCatalogOrdersView } from "./admin/catalog-orders.js";
 import { createCouponsView } from "./admin/coupons-view.js";
 import { setupCreateForm } from "./admin/create-form.js";
 import { createEventList } from "./admin/event-list.js";
 import { createEventView } from "./admin/event-view.js";
 import { connectAdmin } from "./admin/live.js";
+import { createLocationsView } from "./admin/locations.js";
 import { generalErrorMessage } from "./admin/messages.js";
 import { createRefundsView } from "./admin/refunds.js";
 import { createServiceKeysView } from "./admin/service-keys-view.js";
@@ -46,9 +49,9 @@ const ui = {
   eventView: $("event-view"),
 };
 /** The views of the whole API, by their hash (#refunds, #stocks, …): each shown and refreshed alike. */
-const PANELS = ["refunds", "stocks", "coupons", "service-keys"];
+const PANELS = ["refunds", "stocks", "coupons", "service-keys", "locations"];
 /** Those not about events take the page's width (the event list is one "Events" click away). */
-const WIDE = new Set(["stocks", "coupons", "service-keys"]);
+const WIDE = new Set(["stocks", "coupons", "service-keys", "locations"]);
 
 let started = false;
 /** "empty" | "create" | "event" | one of PANELS */
@@ -80,7 +83,16 @@ const panels = {
   stocks: { view: createStocksView({ adminApi }), node: $("stocks-view") },
   coupons: { view: createCouponsView({ adminApi }), node: $("coupons-view") },
   "service-keys": { view: createServiceKeysView({ adminApi }), node: $("service-keys-view") },
+  locations: { view: catalogPanel(), node: $("catalog-view") },
 };
+
+/** The catalog (#locations): its locations with their stock and forms, and its orders by channel. */
+function catalogPanel() {
+  const locations = createLocationsView({ adminApi, currency });
+  const orders = createCatalogOrdersView({ adminApi, currency });
+  const refresh = () => Promise.all([locations.refresh(), orders.refresh()]);
+  return { show: refresh, refresh };
+}
 const createForm = setupCreateForm({
   adminApi,
   currency,

@@ -197,6 +197,12 @@ const envSchema = z
     SOLD_OUT_END_AFTER_SECONDS: optionalNumber(z.number().int().min(0)).describe(
       "A live event with every product sold out and nobody waiting ends by itself after this many seconds (0: never).",
     ),
+    ORDER_STOCK_MODE: z
+      .enum(["redis", "rowlock"])
+      .default("redis")
+      .describe(
+        "How catalog orders take location stock: redis (the stock core's atomic Lua take, PostgreSQL recording the intent and outcome) or rowlock (the classic comparison path: one PostgreSQL transaction with SELECT … FOR UPDATE).",
+      ),
     DRAIN_DELAY_MS: optionalNumber(z.number().int().min(0).max(600_000)).describe(
       "On SIGTERM, how long an API process answers joins and /readyz with 503 before it moves its sockets away and closes (give a load balancer time to notice).",
     ),
@@ -291,6 +297,8 @@ export interface Config {
   };
   defaults: { admissionRate: number; waitingCapacity: number; rateLimitPerSecond: number };
   lifecycle: { soldOutEndAfterSeconds: number };
+  /** How catalog orders take location stock (src/catalog/): the Redis way, or the row-lock comparison. */
+  orderStockMode: "redis" | "rowlock";
   logLevel: string;
   /** Who may call from other origins, and which proxies tell the client's address (src/http/security.ts). */
   security: {
@@ -350,6 +358,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND ?? 50,
     },
     lifecycle: { soldOutEndAfterSeconds: e.SOLD_OUT_END_AFTER_SECONDS ?? 30 },
+    orderStockMode: e.ORDER_STOCK_MODE,
     logLevel: e.LOG_LEVEL,
     security: {
       corsOrigins: e.CORS_ORIGINS,

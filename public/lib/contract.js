@@ -44,7 +44,18 @@ export const paths = {
   challenge: (eventId) => `/api/events/${seg(eventId)}/challenge`,
   /** The shopper's page of an event. */
   shopPage: (eventId) => `/?event=${seg(eventId)}`,
+  // The catalog: products, locations, their stock, receipts, transfers and orders by channel.
+  adminProducts: "/api/admin/products",
+  adminLocations: "/api/admin/locations",
+  adminLocationStock: (locationId) => `/api/admin/locations/${seg(locationId)}/stock`,
+  adminReceipts: (locationId) => `/api/admin/locations/${seg(locationId)}/receipts`,
+  adminLocationLedger: (locationId, query) => `/api/admin/locations/${seg(locationId)}/ledger?${query}`,
+  adminTransfers: "/api/admin/transfers",
+  adminCatalogOrders: (query) => `/api/admin/catalog-orders?${query}`,
 };
+
+export const LOCATION_KINDS = ["WAREHOUSE", "STORE"];
+export const ORDER_CHANNELS = ["ONLINE", "OFFLINE"];
 
 /** Socket.IO namespaces and the events the pages listen to. */
 export const live = {

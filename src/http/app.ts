@@ -11,6 +11,8 @@ import { adminPages } from "./admin-pages.routes.js";
 import { adminStockRoutes } from "./admin-stock.routes.js";
 import { admissionAdminRoutes } from "./admission.routes.js";
 import type { ApiRouter } from "./api-router.js";
+import { catalogOrderRoutes, catalogPublicRoutes } from "./catalog.routes.js";
+import { catalogAdminRoutes } from "./catalog-admin.routes.js";
 import { couponAdminRoutes, couponServiceRoutes } from "./coupons.routes.js";
 import { deadLettersRoutes } from "./dead-letters.routes.js";
 import { docsRoutes } from "./docs.routes.js";
@@ -78,6 +80,9 @@ export function createApp({ deps, tokens, metrics }: AppOptions): Express {
     couponAdminRoutes(deps),
     couponServiceRoutes(deps),
     deadLettersRoutes(deps),
+    catalogAdminRoutes(deps),
+    catalogPublicRoutes(deps),
+    catalogOrderRoutes(deps),
     adminPages(deps),
   ];
   routers.push(docsRoutes(() => routers));

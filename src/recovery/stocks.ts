@@ -5,7 +5,9 @@
 //  3. releases HELD takes whose hold expired, and closes LIVE stocks past their end;
 //  4. builds the state of a LIVE stock that has none;
 //  5. (reconcile passes) sets Redis's total to PostgreSQL's, and repairs counters that drifted;
-//  6. archives CLOSED stocks with nothing in flight: final figures in PostgreSQL, Redis forgets.
+//  6. archives CLOSED stocks with nothing in flight: final figures in PostgreSQL, Redis forgets;
+//  7. finishes what a crash left of catalog orders (catalog-orders.ts).
+// A drift repaired is reported with the stock's location when it is a location's (src/catalog/).
 import type { Stock, TakeStatus } from "@prisma/client";
 import type { Deps } from "../deps.js";
 import { stockLoopWork } from "../metrics.js";
@@ -15,6 +17,7 @@ import { forgetStock, readStockStates, repairTakes, type TakeEntry } from "../re
 import { closeStock, settledFigures } from "../stock/stocks.service.js";
 import { recordApplied, recordReleased } from "../stock/take-store.js";
 import { applyConfirm, applyRelease, drive } from "../stock/takes.service.js";
+import { convergeCatalogOrders } from "./catalog-orders.js";
 import { buildStockState } from "./stock-build.js";
 
 /** A take younger than this may still be in its caller's hands: the loop leaves it be. */
@@ -37,6 +40,8 @@ export interface StockPassReport {
   closed: number;
   built: number;
   repaired: number;
+  /** The stocks whose counters were repaired, with their location and product when they have one. */
+  drifted: { stockId: string; locationId?: string; sku?: string }[];
   archived: number;
 }
 
@@ -51,6 +56,7 @@ export async function convergeStocks(
     closed: 0,
     built: 0,
     repaired: 0,
+    drifted: [],
     archived: 0,
   };
   const since = new Date(Date.now() - (opts.graceMs ?? GRACE_MS));
@@ -154,14 +160,21 @@ export async function convergeStocks(
         await syncTotal(deps, stock.id);
       const pg = figures.get(stock.id) ?? { held: 0, taken: 0 };
       if (pg.held !== state.reserved || pg.taken !== state.sold) {
-        await repairStock(deps, stock, pg, state);
+        report.drifted.push(await repairStock(deps, stock, pg, state));
         report.repaired++;
       }
     } catch (err) {
       deps.log.warn({ err, stockId: stock.id }, "could not converge the stock this pass");
     }
   }
-  for (const [what, count] of Object.entries(report)) if (count > 0) stockLoopWork.inc({ what }, count);
+  for (const [what, count] of Object.entries(report))
+    if (typeof count === "number" && count > 0) stockLoopWork.inc({ what }, count);
+  try {
+    // Two scans of the catalog's orders and takes: on the reconcile passes (every 10 s) only.
+    if (opts.reconcile) await convergeCatalogOrders(deps);
+  } catch (err) {
+    deps.log.warn({ err }, "could not converge the catalog orders this pass");
+  }
   return report;
 }
 
@@ -191,7 +204,7 @@ async function repairStock(
   stock: Stock,
   pg: { held: number; taken: number },
   redis: { reserved: number; sold: number },
-): Promise<void> {
+): Promise<{ stockId: string; locationId?: string; sku?: string }> {
   const takes = await deps.prisma.take.findMany({
     where: { stockId: stock.id, status: { in: ["HELD", "CONFIRMED", "RELEASED"] } },
     select: { reference: true, status: true, quantity: true, userId: true },
@@ -201,7 +214,17 @@ async function repairStock(
     { group: stock.group, stockId: stock.id },
     takes as TakeEntry[],
   );
-  deps.log.warn({ stockId: stock.id, postgres: pg, redis, repaired }, "stock counters repaired");
+  // A location's stock: say which location and product drifted.
+  const at =
+    stock.kind === "LOCATION"
+      ? await deps.prisma.locationStock.findUnique({
+          where: { stockId: stock.id },
+          select: { locationId: true, sku: true },
+        })
+      : null;
+  const drift = { stockId: stock.id, ...(at ? { locationId: at.locationId, sku: at.sku } : {}) };
+  deps.log.warn({ ...drift, postgres: pg, redis, repaired }, "stock counters repaired");
+  return drift;
 }
 
 async function archiveStock(deps: Deps, stock: Stock, f: { held: number; taken: number }): Promise<void> {

@@ -27,6 +27,8 @@ export interface TakeRequest {
   reference: string;
   userId: string | null;
   lines: LineIntent[];
+  /** CONFIRMED: final at once (a sale at a till); HELD by default. */
+  status?: "HELD" | "CONFIRMED";
 }
 
 export interface TakeAnswer {
@@ -77,7 +79,7 @@ export async function take(deps: Deps, req: TakeRequest): Promise<TakeAnswer> {
  */
 export async function drive(deps: Deps, req: TakeRequest, lines: TakeLine[]): Promise<TakeAnswer> {
   const stockIds = lines.map((l) => l.stockId);
-  const status = "HELD";
+  const status = req.status ?? "HELD";
   for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
     const step = await takeStock(deps.redis, lines, { reference: req.reference, userId: req.userId, status });
     if (step.kind === "noState") {

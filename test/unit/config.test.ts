@@ -18,6 +18,11 @@ function configError(env: Record<string, string | undefined>): ConfigError {
 }
 
 describe("config", () => {
+  it("ORDER_STOCK_MODE: redis by default, rowlock for the comparison, nothing else", () => {
+    expect(loadConfig({ ORDER_STOCK_MODE: "rowlock" }).orderStockMode).toBe("rowlock");
+    expect(configError({ ORDER_STOCK_MODE: "postgres" }).message).toMatch(/ORDER_STOCK_MODE/);
+  });
+
   it("has a working default for everything outside production", () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
@@ -29,6 +34,7 @@ describe("config", () => {
       worker: { concurrency: 32, attempts: 8, backoffMs: 200 },
       defaults: { admissionRate: 500, waitingCapacity: 100_000, rateLimitPerSecond: 50 },
       lifecycle: { soldOutEndAfterSeconds: 30 },
+      orderStockMode: "redis",
       logLevel: "info",
       // The contract's 20 failed authentications a minute; a service key's own 5000 a second.
       security: { adminFailuresPerMinute: 20, serviceRequestsPerSecond: 5000 },

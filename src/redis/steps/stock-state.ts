@@ -123,6 +123,11 @@ export async function readStockStates(
   });
 }
 
+/** Whether a stock's state knows a take's reference (taken, or given back and kept as a tombstone). */
+export async function knowsReference(redis: Redis, s: StockAddress, reference: string): Promise<boolean> {
+  return (await redis.hexists(keys.stockRefs(s), reference)) === 1;
+}
+
 /** The takes a stock's state knows, by reference. */
 export async function readTakeEntries(redis: Redis, s: StockAddress): Promise<Map<string, TakeEntry>> {
   const raw = await redis.hgetall(keys.stockRefs(s));
