@@ -4,7 +4,8 @@
 // window of BullMQ's limiter (the first window opens with the first ticket), so a ticket
 // goes in the window its place falls in, and the window now open says how far away that
 // is. This holds from a sale's first second, when no outflow can be measured yet. Once the
-// workers have been admitted tickets for two seconds or more, at clearly fewer a second than
+// workers have been admitted tickets for three seconds or more (the first may be a part of
+// one), at clearly fewer a second than
 // the configured rate (they cannot keep its pace), their measured pace is used instead.
 // To the wait in line is added how long an admitted purchase takes to its outcome, as the
 // workers measure it (the event's moving average), or a tenth of a second before any has.
@@ -32,7 +33,7 @@ export interface QueueState {
 /** From a ticket's admission to its result reaching the shopper, before any was measured. */
 const SERVICE_SECONDS = 0.1;
 /** Busy seconds (some ticket admitted in each) before the measured pace is believed. */
-const BUSY_SECONDS_TO_MEASURE = 2;
+const BUSY_SECONDS_TO_MEASURE = 3;
 /** Below this share of the configured rate, a full window of measured outflow is believed instead. */
 const SLOWER_THAN_RATE = 0.7;
 

@@ -22,15 +22,15 @@ describe("waitSeconds", () => {
     expect(waitSeconds(0, atRate(50, { count: 50, ttlMs: 250 }))).toBe(0.4);
   });
 
-  it("believes the measured pace once tickets flowed two seconds or more, clearly below the rate", () => {
+  it("believes the measured pace once tickets flowed three seconds or more, clearly below the rate", () => {
     // 5 seconds at 100/s against a configured 1,000/s: the workers set the pace.
     const slow = outflowOf(500, 1000, 5);
     expect(slow).toMatchObject({ outflowPerSecond: 100, outflowFrom: "measured" });
     expect(waitSeconds(300, { ...slow, window: { count: 0, ttlMs: -2 } })).toBe(3.1);
-    // Two seconds into the sale at 50/s: the pace of the seconds that flowed, not of the five.
-    expect(outflowOf(100, 1000, 2)).toMatchObject({ outflowPerSecond: 50, outflowFrom: "measured" });
-    // One second is not enough to tell (it may have been a part of a second).
-    expect(outflowOf(60, 1000, 1)).toMatchObject({ outflowPerSecond: 1000, outflowFrom: "rate" });
+    // Three seconds into the sale at 50/s: the pace of the seconds that flowed, not of the five.
+    expect(outflowOf(150, 1000, 3)).toMatchObject({ outflowPerSecond: 50, outflowFrom: "measured" });
+    // Two are not enough to tell (the first may have been a part of a second).
+    expect(outflowOf(100, 1000, 2)).toMatchObject({ outflowPerSecond: 1000, outflowFrom: "rate" });
     // Near the rate: the rate (the windows say when).
     expect(outflowOf(4500, 1000, 5)).toMatchObject({ outflowPerSecond: 1000, outflowFrom: "rate" });
   });
