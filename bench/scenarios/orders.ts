@@ -5,7 +5,6 @@
 //    UPDATE on the stock row, check, commit the units, insert the order (src/catalog/order-rowlock.ts);
 //  - redis (the default): the stock core's atomic Lua take over the store's stock, its intent and
 //    outcome recorded in PostgreSQL before the answer, then the order row (src/catalog/orders.service.ts).
-// Each way runs on API_PROCESSES API processes, the connections spread over them (as nginx would).
 // Two shapes per way, each a fixed number of orders sent over CONNECTIONS connections:
 //  - "sell-out": 1 store × 1 product × 300 units, BUYERS buyers of one unit each;
 //  - "in stock": the same with units for every order (each order placed).
@@ -20,8 +19,6 @@ import { fmt, progress, table } from "../lib/report.js";
 import type { Scenario } from "./types.js";
 
 const CONNECTIONS = 100;
-/** API processes per way, behind one spread of connections (as nginx in front of two APIs). */
-const API_PROCESSES = 2;
 const UNITS = 300;
 const BUYERS = 3000;
 const IN_STOCK_ORDERS = 3000;
@@ -62,21 +59,13 @@ async function call(url: string, token: string, method: string, path: string, bo
 
 /** `count` requests over `connections` connections, as fast as they are answered; progress as it goes. */
 async function drive(
-  urls: string[],
+  url: string,
   label: string,
   count: number,
   body: (i: number) => unknown,
   headers: Record<string, string>,
 ) {
-  // The connections spread over the API processes, as nginx spreads them in production.
-  const pools = urls.map(
-    (url) =>
-      new Pool(url, {
-        connections: Math.ceil(CONNECTIONS / urls.length),
-        headersTimeout: 30_000,
-        bodyTimeout: 30_000,
-      }),
-  );
+  const pool = new Pool(url, { connections: CONNECTIONS, headersTimeout: 30_000, bodyTimeout: 30_000 });
   const latencies: number[] = [];
   const statuses: Record<number, number> = {};
   let next = 0;
@@ -88,8 +77,7 @@ async function drive(
   );
   try {
     await Promise.all(
-      Array.from({ length: CONNECTIONS }, async (_, lane) => {
-        const pool = pools[lane % pools.length] as Pool;
+      Array.from({ length: CONNECTIONS }, async () => {
         while (next < count) {
           const i = next++;
           const t0 = performance.now();
@@ -108,7 +96,7 @@ async function drive(
     );
   } finally {
     clearInterval(ticker);
-    await Promise.all(pools.map((p) => p.close()));
+    await pool.close();
   }
   const seconds = (performance.now() - start) / 1000;
   return { statuses, seconds, latencyMs: percentiles(latencies) };
@@ -117,7 +105,7 @@ async function drive(
 async function runMode(mode: Mode, cpuProfDir: string | undefined): Promise<OrdersRun[]> {
   progress("orders", `${mode}: starting an API process with ORDER_STOCK_MODE=${mode}`, true);
   const stack = await bootStack({
-    apis: API_PROCESSES,
+    apis: 1,
     workers: 0,
     env: { ORDER_STOCK_MODE: mode, SERVICE_RATE_LIMIT: "0", RATE_LIMIT_PER_SECOND: "0" },
     nodeArgs: cpuProfDir ? { api: ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}/api-${mode}`] } : undefined,
@@ -151,7 +139,7 @@ async function runMode(mode: Mode, cpuProfDir: string | undefined): Promise<Orde
       const label = `${mode}, ${shape} (${fmt(units)} units, ${fmt(orders)} orders, ${CONNECTIONS} connections)`;
       progress("orders", `${label}: running`, true);
       const r = await drive(
-        stack.apiUrls,
+        url,
         label,
         orders,
         (i) => ({
