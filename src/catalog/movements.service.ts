@@ -7,7 +7,7 @@
 import { Prisma } from "@prisma/client";
 import type { Deps } from "../deps.js";
 import { AppError } from "../errors.js";
-import { toPage } from "../events/paging.js";
+import { movementsPage } from "../stock/stock-ledger.js";
 import { moveTotals, type TotalMove } from "../stock/stock-moves.js";
 import type { LocationLedgerEntryView, ReceiptInput, TransferInput } from "./catalog.schemas.js";
 import { ensureLocationStock, requireLocation, requireProducts } from "./locations.service.js";
@@ -140,26 +140,10 @@ export async function locationLedger(
     where: { locationId, ...(query.sku ? { sku: query.sku } : {}) },
   });
   const skuOf = new Map(stocks.map((s) => [s.stockId, s.sku]));
-  const rows = await deps.prisma.stockMovement.findMany({
-    where: {
-      stockId: { in: [...skuOf.keys()] },
-      ...(query.cursor ? { id: { gt: BigInt(query.cursor) } } : {}),
-    },
-    orderBy: { id: "asc" },
-    take: query.limit + 1,
-  });
-  return toPage(
-    rows,
-    query.limit,
-    (r): LocationLedgerEntryView => ({
-      id: r.id.toString(),
-      sku: skuOf.get(r.stockId) ?? "",
-      stockId: r.stockId,
-      reason: r.reason,
-      quantity: r.quantity,
-      reference: r.reference,
-      createdAt: r.createdAt.toISOString(),
-    }),
-    (r) => r.id.toString(),
+  return movementsPage(
+    deps,
+    [...skuOf.keys()],
+    query,
+    (m): LocationLedgerEntryView => ({ ...m, sku: skuOf.get(m.stockId) ?? "" }),
   );
 }

@@ -5,8 +5,8 @@ import type { Request } from "express";
 import { z } from "zod";
 import type { Deps } from "../deps.js";
 import type { ErrorCode } from "../errors.js";
-import { type Page, pageOf, toPage } from "../events/paging.js";
-import type { StockMovementView, TakeView } from "../stock/stock.schemas.js";
+import { pageOf } from "../events/paging.js";
+import type { TakeView } from "../stock/stock.schemas.js";
 import {
   createStockInput,
   REFERENCE,
@@ -18,6 +18,7 @@ import {
   takeInput,
   takeView,
 } from "../stock/stock.schemas.js";
+import { movementsPage } from "../stock/stock-ledger.js";
 import {
   closeStock,
   confirmStock,
@@ -185,24 +186,7 @@ export function stockAdminRoutes(deps: Deps): ApiRouter {
     },
     async ({ params, query }) => {
       await getStockView(deps, params.stockId);
-      const rows = await deps.prisma.stockMovement.findMany({
-        where: { stockId: params.stockId, ...(query.cursor ? { id: { gt: BigInt(query.cursor) } } : {}) },
-        orderBy: { id: "asc" },
-        take: query.limit + 1,
-      });
-      const page: Page<StockMovementView> = toPage(
-        rows,
-        query.limit,
-        (r) => ({
-          id: r.id.toString(),
-          stockId: r.stockId,
-          reason: r.reason,
-          quantity: r.quantity,
-          reference: r.reference,
-          createdAt: r.createdAt.toISOString(),
-        }),
-        (r) => r.id.toString(),
-      );
+      const page = await movementsPage(deps, [params.stockId], query);
       return { status: 200, body: page };
     },
   );
