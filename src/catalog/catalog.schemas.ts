@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { TIME } from "../events/event.schemas.js";
 import { pageLimit } from "../events/paging.js";
-import { REFERENCE, USER_ID } from "../stock/stock.schemas.js";
+import { REFERENCE, stockMovementView, USER_ID } from "../stock/stock.schemas.js";
 
 export const CATALOG_SKU = z
   .string()
@@ -156,18 +156,9 @@ export const movementView = z
   })
   .meta({ id: "StockReceiptOrTransfer" });
 
-export const locationLedgerEntryView = z
-  .object({
-    id: z.string().describe("64-bit id, as a string"),
-    sku: CATALOG_SKU,
-    stockId: z.string(),
-    reason: z
-      .string()
-      .describe("INITIAL, INBOUND, TRANSFER_OUT, TRANSFER_IN, TAKE, CONFIRM, RELEASE, RETURN…"),
-    quantity: z.number().int(),
-    reference: z.string().nullable(),
-    createdAt: TIME,
-  })
+/** A movement of one of a location's stocks, with the product it is the stock of. */
+export const locationLedgerEntryView = stockMovementView
+  .extend({ sku: CATALOG_SKU })
   .meta({ id: "LocationLedgerEntry" });
 export type LocationLedgerEntryView = z.infer<typeof locationLedgerEntryView>;
 
