@@ -52,21 +52,32 @@ export interface ProductSpec {
   priceCents?: number;
 }
 
+/** One JSON call of the API with a bearer token (admin or service key); a non-2xx throws. */
+export async function apiCall(
+  url: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Record<string, unknown>> {
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
 export class Admin {
   constructor(
     readonly url: string,
     private readonly token: string,
   ) {}
 
-  async #call(method: string, path: string, body?: unknown): Promise<unknown> {
-    const res = await fetch(`${this.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${this.token}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return JSON.parse(text);
+  #call(method: string, path: string, body?: unknown): Promise<unknown> {
+    return apiCall(this.url, this.token, method, path, body);
   }
 
   async createEvent(input: {

@@ -12,7 +12,7 @@
 // 0), and the ratio of the two ways; goal: the Redis way ≥ 5× the row-lock way at ≤ ⅕ its p99.
 import pg from "pg";
 import { Pool } from "undici";
-import { bootStack } from "../lib/dropqueue.js";
+import { bootStack, apiCall as call } from "../lib/dropqueue.js";
 import { BENCH_DATABASE_URL } from "../lib/env.js";
 import { type Percentiles, percentiles } from "../lib/percentiles.js";
 import { fmt, progress, table } from "../lib/report.js";
@@ -44,17 +44,6 @@ export interface OrdersRun {
 
 export interface OrdersResult {
   runs: OrdersRun[];
-}
-
-async function call(url: string, token: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return JSON.parse(text) as Record<string, unknown>;
 }
 
 /** `count` requests over `connections` connections, as fast as they are answered; progress as it goes. */

@@ -6,7 +6,7 @@
 // Each take is recorded in PostgreSQL before it is answered (its intent, then its outcome).
 // Figures: takes/s and p50/p99, as shares of the Express wall and of the Redis EVALSHA wall
 // measured in the same run (`walls`); goal: ≥ 50 % of the Express wall at p99 ≤ 20 ms.
-import { bootStack } from "../lib/dropqueue.js";
+import { bootStack, apiCall as call } from "../lib/dropqueue.js";
 import { closedLoop, type LoadResult } from "../lib/load.js";
 import { fmt, progress, table } from "../lib/report.js";
 import type { Context, Scenario } from "./types.js";
@@ -29,17 +29,6 @@ export interface StockShape {
 
 export interface StockResult {
   shapes: StockShape[];
-}
-
-async function call(url: string, token: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return JSON.parse(text) as Record<string, unknown>;
 }
 
 export const stock: Scenario<StockResult> = {
