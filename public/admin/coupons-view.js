@@ -10,6 +10,7 @@ import { createForm } from "./form-kit.js";
 import {
   actionButton,
   figure,
+  nameCell,
   periodText,
   statusBadge,
   stockActionMessage,
@@ -182,16 +183,7 @@ export function createCouponsView({ adminApi }) {
     return h(
       "tr",
       { "data-testid": `coupon-row-${c.id}`, "data-name": c.name },
-      h(
-        "th",
-        { scope: "row" },
-        h(
-          "span",
-          { class: "cell-lines" },
-          h("strong", {}, c.name),
-          h("code", { class: "muted small" }, c.id),
-        ),
-      ),
+      nameCell(c.name, c.id),
       h("td", {}, statusBadge(c.status, `coupon-status-${c.id}`)),
       ...figures,
       h(

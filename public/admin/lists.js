@@ -3,6 +3,7 @@
 import { paths } from "../lib/contract.js";
 import { $, h } from "../lib/dom.js";
 import { formatMoney, formatNumber, formatTime } from "../lib/format.js";
+import { LEDGER_MOVEMENT_COLUMNS } from "./ledger-columns.js";
 import { createPager } from "./pager.js";
 
 const ORDERS_PAGE = 15;
@@ -42,17 +43,7 @@ export function createLists({ adminApi, currency, selectedId }) {
       { label: "#", num: true, cell: (e) => e.id },
       { label: "Time", cell: (e) => formatTime(e.createdAt) },
       { label: "SKU", cell: (e) => e.sku },
-      {
-        label: "Reason",
-        cell: (e) => h("span", { class: `ledger-reason ledger-reason--${e.reason.toLowerCase()}` }, e.reason),
-      },
-      {
-        label: "Quantity",
-        num: true,
-        cell: (e) =>
-          e.reason === "ADJUST" && e.quantity > 0 ? `+${formatNumber(e.quantity)}` : formatNumber(e.quantity),
-      },
-      { label: "Reference", cell: (e) => (e.reference ? h("code", {}, e.reference) : "—") },
+      ...LEDGER_MOVEMENT_COLUMNS,
     ],
     load: (cursor) => {
       const q = new URLSearchParams({ limit: String(LEDGER_PAGE) });

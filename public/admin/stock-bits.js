@@ -24,6 +24,15 @@ export function figure(value, testid) {
   );
 }
 
+/** A list row's heading cell: the name, and the id below it. */
+export function nameCell(name, id) {
+  return h(
+    "th",
+    { scope: "row" },
+    h("span", { class: "cell-lines" }, h("strong", {}, name), h("code", { class: "muted small" }, id)),
+  );
+}
+
 export function statusBadge(status, testid) {
   return h(
     "span",

@@ -7,11 +7,13 @@ import { paths, STOCK_ACTIONS_FROM } from "../lib/contract.js";
 import { $, h, setText } from "../lib/dom.js";
 import { formatNumber, formatTime } from "../lib/format.js";
 import { createForm } from "./form-kit.js";
+import { LEDGER_MOVEMENT_COLUMNS } from "./ledger-columns.js";
 import { createPager } from "./pager.js";
 import {
   actionButton,
   figure,
   holdText,
+  nameCell,
   periodText,
   statusBadge,
   stockActionMessage,
@@ -97,17 +99,7 @@ export function createStocksView({ adminApi }) {
     columns: [
       { label: "#", num: true, cell: (e) => e.id },
       { label: "Time", cell: (e) => formatTime(e.createdAt) },
-      {
-        label: "Reason",
-        cell: (e) => h("span", { class: `ledger-reason ledger-reason--${e.reason.toLowerCase()}` }, e.reason),
-      },
-      {
-        label: "Quantity",
-        num: true,
-        cell: (e) =>
-          e.reason === "ADJUST" && e.quantity > 0 ? `+${formatNumber(e.quantity)}` : formatNumber(e.quantity),
-      },
-      { label: "Reference", cell: (e) => (e.reference ? h("code", {}, e.reference) : "—") },
+      ...LEDGER_MOVEMENT_COLUMNS,
     ],
     load: (cursor) => {
       const q = new URLSearchParams({ limit: String(LEDGER_PAGE) });
@@ -232,16 +224,7 @@ export function createStocksView({ adminApi }) {
     return h(
       "tr",
       { "data-testid": `stock-row-${s.id}`, "data-name": s.name },
-      h(
-        "th",
-        { scope: "row" },
-        h(
-          "span",
-          { class: "cell-lines" },
-          h("strong", {}, s.name),
-          h("code", { class: "muted small" }, s.id),
-        ),
-      ),
+      nameCell(s.name, s.id),
       h("td", {}, statusBadge(s.status, `stock-status-${s.id}`)),
       h("td", { class: "num" }, figure(s.total, `stock-total-${s.id}`)),
       h("td", { class: "num" }, figure(s.remaining, `stock-remaining-${s.id}`)),
