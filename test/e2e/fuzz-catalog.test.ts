@@ -3,15 +3,14 @@
 // catalog route (admin, public, service) gets any body, id, query and credential, around a real
 // warehouse, store and product so that some inputs land. Properties: never a 5xx; every 4xx in
 // the contract's error shape with a code that fits its status; the stock still adds up after.
-import http from "node:http";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, startTestStack, type TestStack } from "../support/app.js";
+import { checkWith, createSender, expectSane } from "../support/fuzz.js";
 import { expectStockInvariants, settleStocks } from "../support/stock-invariants.js";
 
 const SEED = 1414;
 let stack: TestStack;
-const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 const admin = `Bearer ${ADMIN_TOKEN}`;
 let key = "";
 let storeKey = "";
@@ -19,32 +18,13 @@ let storeKey = "";
 const RUN = Date.now().toString(36);
 const real = { sku: `fz-tee-${RUN}`, store: "", warehouse: "", order: "" };
 
-interface Answer {
-  status: number;
-  text: string;
-}
+const sender = createSender(() => stack.url);
 
-function send(
-  method: string,
-  path: string,
-  opts: { auth?: string; body?: string; type?: string } = {},
-): Promise<Answer> {
+function send(method: string, path: string, opts: { auth?: string; body?: string; type?: string } = {}) {
   const headers: Record<string, string> = {};
   if (opts.auth !== undefined) headers.authorization = opts.auth;
-  if (opts.body !== undefined) {
-    headers["content-type"] = opts.type ?? "application/json";
-    headers["content-length"] = String(Buffer.byteLength(opts.body));
-  }
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${stack.url}${path}`, { method, headers, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end(opts.body);
-  });
+  if (opts.body !== undefined) headers["content-type"] = opts.type ?? "application/json";
+  return sender.send(method, path, { headers, ...(opts.body !== undefined ? { body: opts.body } : {}) });
 }
 
 const json = async (method: string, path: string, body: unknown, auth = admin) => {
@@ -86,39 +66,11 @@ beforeAll(async () => {
   ).orderId;
 });
 afterAll(async () => {
-  agent.destroy();
+  sender.close();
   await stack?.close();
 });
 
-const STATUSES: Record<string, number[]> = {
-  VALIDATION_FAILED: [400, 413, 415],
-  UNAUTHORIZED: [401],
-  FORBIDDEN: [403],
-  NOT_FOUND: [404],
-  SOLD_OUT: [409],
-  INVALID_STATE: [409],
-  REFERENCE_CONFLICT: [409],
-  SALE_NOT_OPEN: [409],
-  STOCK_RULE: [422],
-  RATE_LIMITED: [429],
-};
-
-function expectSane(res: Answer, what: string) {
-  const where = `${what} → ${res.status} ${res.text.slice(0, 300)}`;
-  expect(res.status, where).toBeGreaterThanOrEqual(200);
-  expect(res.status, where).toBeLessThan(500);
-  if (res.status < 400) return;
-  const body = JSON.parse(res.text);
-  expect(Object.keys(body), where).toEqual(["error"]);
-  const { code, message, details, ...rest } = body.error;
-  expect(rest, where).toEqual({});
-  expect(typeof message, where).toBe("string");
-  expect(STATUSES[code], where).toContain(res.status);
-  if (details !== undefined) expect(typeof details === "object" && details !== null, where).toBe(true);
-}
-
-const check = <Ts extends [unknown, ...unknown[]]>(prop: fc.IAsyncProperty<Ts>, numRuns: number) =>
-  fc.assert(prop, { seed: SEED, numRuns, endOnFailure: true });
+const check = checkWith(SEED);
 
 const odd = fc.oneof(
   fc.constantFrom("", " ", "\u0000", "💥", "%", "..", "__proto__", "NaN", "-1", "null", "x".repeat(300)),

@@ -5,16 +5,16 @@
 // token). Properties: never a 5xx; every 4xx in the contract's error shape with a code that
 // fits its status; a key is made only from a body the contract accepts; only a live key, sent
 // as `Bearer <key>`, is let in.
-import http from "node:http";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, startTestStack, type TestStack } from "../support/app.js";
+import { checkWith, createSender, expectSane, headerText, oddString } from "../support/fuzz.js";
 
 const SEED = 1313;
 let stack: TestStack;
 let live: { id: string; key: string };
 let revoked: { id: string; key: string };
-const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+const { send, close: closeSender } = createSender(() => stack.url);
 
 beforeAll(async () => {
   stack = await startTestStack({ workerPools: 0 });
@@ -24,7 +24,7 @@ beforeAll(async () => {
   expect(res.status).toBe(204);
 });
 afterAll(async () => {
-  agent.destroy();
+  closeSender();
   await stack?.close();
 });
 
@@ -39,89 +39,7 @@ async function make(scopes: string[]) {
   return JSON.parse(res.text) as { id: string; key: string };
 }
 
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-}
-
-/** One request with node:http: raw paths and any body bytes. */
-function send(
-  method: string,
-  path: string,
-  opts: { headers?: Record<string, string>; body?: string } = {},
-): Promise<Answer> {
-  const headers = { ...opts.headers };
-  if (opts.body !== undefined) headers["content-length"] = String(Buffer.byteLength(opts.body));
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${stack.url}${path}`, { method, headers, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          text: Buffer.concat(chunks).toString(),
-        }),
-      );
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end(opts.body);
-  });
-}
-
-const STATUSES: Record<string, number[]> = {
-  VALIDATION_FAILED: [400, 413, 415],
-  UNAUTHORIZED: [401],
-  FORBIDDEN: [403],
-  NOT_FOUND: [404],
-  RATE_LIMITED: [429],
-};
-
-function expectSane(res: Answer, what: string) {
-  const where = `${what} → ${res.status} ${res.text.slice(0, 300)}`;
-  expect(res.status, where).toBeGreaterThanOrEqual(200);
-  expect(res.status, where).toBeLessThan(500);
-  if (res.status < 400) return;
-  const body = JSON.parse(res.text);
-  expect(Object.keys(body), where).toEqual(["error"]);
-  const { code, message, details, ...rest } = body.error;
-  expect(rest, where).toEqual({});
-  expect(typeof message, where).toBe("string");
-  expect(STATUSES[code], where).toContain(res.status);
-  if (details !== undefined) expect(typeof details === "object" && details !== null, where).toBe(true);
-  expect(res.text, where).not.toMatch(/\.ts:\d+|node_modules|at [\w.]+ \(/);
-}
-
-const check = <Ts extends [unknown, ...unknown[]]>(prop: fc.IAsyncProperty<Ts>, numRuns: number) =>
-  fc.assert(prop, { seed: SEED, numRuns, endOnFailure: true });
-
-const ODD = [
-  "",
-  " ",
-  "\u0000",
-  "\u202e",
-  "💥",
-  "%",
-  "..",
-  "\n",
-  "__proto__",
-  "constructor",
-  "NaN",
-  "-1",
-  "null",
-];
-const oddString = fc.oneof(
-  fc.string({ unit: "binary", maxLength: 30 }),
-  fc.constantFrom(...ODD),
-  fc.integer({ min: 190, max: 3000 }).map((n) => "u".repeat(n)),
-);
-const headerText = (max: number) =>
-  fc.string({
-    unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
-    maxLength: max,
-  });
+const check = checkWith(SEED);
 
 const ID_PART = /^[A-Za-z0-9_-]{1,64}$/;
 const scopeLike = fc.oneof(
