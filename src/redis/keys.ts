@@ -6,16 +6,33 @@
 export const eventPrefix = (eventId: string) => `dq:{ev:${eventId}}:`;
 
 /**
+ * The group of an event's product stocks. Their keys share the event's own hash tag
+ * {ev:<eventId>}, not {stk:...}: the sale's steps touch the event's queue, tickets and its
+ * products' stocks in one step.
+ */
+const EVENT_GROUP = "ev:";
+
+/**
  * Prefix of a stock group's keys (src/stock/): the stocks of one group share the hash tag
  * {stk:<group>}, so one step may take several of them (an order's lines at one location).
  */
-export const stockPrefix = (group: string) => `dq:{stk:${group}}:`;
+export const stockPrefix = (group: string) =>
+  group.startsWith(EVENT_GROUP) ? `${eventPrefix(group.slice(EVENT_GROUP.length))}stk:` : `dq:{stk:${group}}:`;
 
 /** Where a core stock's live state lives: its group and its id. */
 export interface StockAddress {
   group: string;
   stockId: string;
 }
+
+/**
+ * An event product's core stock (src/stock/): its id (`<eventId>.<sku>`; an event id has no
+ * ".", so the two never run together) and its group, the event's.
+ */
+export const eventStock = (eventId: string, sku: string): StockAddress => ({
+  group: `${EVENT_GROUP}${eventId}`,
+  stockId: `${eventId}.${sku}`,
+});
 
 export const keys = {
   /** Hash: status, rate, limit, pfr, capacity — what the Lua steps need to know of the event. */
