@@ -12,6 +12,7 @@
     -12 INVALID_STATE: the take is RELEASED (nothing changed)
     {-3, i}  NO_PRODUCT: stock i has no Redis state
 ]]
+--#include stock
 local rcall = redis.call
 local ref = ARGV[1]
 local lines = #KEYS / 3
@@ -27,12 +28,6 @@ end
 
 local confirmed = 0
 for i = 1, lines do
-  local status, qty, user = string.match(entries[i], "^([^|]*)|([^|]*)|(.*)$")
-  if status == "HELD" then
-    rcall("HINCRBY", KEYS[3 * i - 2], "reserved", -tonumber(qty))
-    rcall("HINCRBY", KEYS[3 * i - 2], "sold", tonumber(qty))
-    rcall("HSET", KEYS[3 * i], ref, "CONFIRMED|" .. qty .. "|" .. user)
-    confirmed = confirmed + 1
-  end
+  confirmed = confirmed + stock_confirm(KEYS[3 * i - 2], KEYS[3 * i], ref)
 end
 return {1, confirmed}

@@ -13,6 +13,7 @@
     {1, moved, remaining_1, ...}  moved: units given back in all (0: nothing to give back)
     {-3, i}                       NO_PRODUCT: stock i has no Redis state (nothing changed)
 ]]
+--#include stock
 local rcall = redis.call
 local ref = ARGV[1]
 local lines = #KEYS / 3
@@ -24,20 +25,7 @@ end
 local moved, out = 0, {1, 0}
 for i = 1, lines do
   local k = 3 * i - 2
-  local entry = rcall("HGET", KEYS[k + 2], ref)
-  if entry then
-    local status, qty, user = string.match(entry, "^([^|]*)|([^|]*)|(.*)$")
-    qty = tonumber(qty)
-    if status == "HELD" or status == "CONFIRMED" then
-      rcall("HINCRBY", KEYS[k], status == "HELD" and "reserved" or "sold", -qty)
-      if tonumber(rcall("HGET", KEYS[k], "total")) >= 0 then rcall("HINCRBY", KEYS[k], "remaining", qty) end
-      if user ~= "" then rcall("HINCRBY", KEYS[k + 1], user, -qty) end
-      rcall("HSET", KEYS[k + 2], ref, "RELEASED|" .. qty .. "|" .. user)
-      moved = moved + qty
-    end
-  else
-    rcall("HSET", KEYS[k + 2], ref, "RELEASED|0|")
-  end
+  moved = moved + stock_release(KEYS[k], KEYS[k + 1], KEYS[k + 2], ref, true)
   out[#out + 1] = tonumber(rcall("HGET", KEYS[k], "remaining"))
 end
 out[2] = moved

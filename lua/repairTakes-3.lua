@@ -12,36 +12,12 @@
     {1, moved, remaining, reserved, sold}  moved: entries written
     -3 NO_PRODUCT (no state: build it instead)
 ]]
-local rcall = redis.call
-if rcall("EXISTS", KEYS[1]) == 0 then return -3 end
-local rank = {HELD = 1, CONFIRMED = 2, RELEASED = 3}
+--#include stock
+if redis.call("EXISTS", KEYS[1]) == 0 then return -3 end
 
 local moved = 0
 for i = 1, #ARGV, 2 do
-  local want = ARGV[i + 1]
-  local have = rcall("HGET", KEYS[3], ARGV[i])
-  local wantStatus = string.match(want, "^([^|]*)")
-  if not have or rank[string.match(have, "^([^|]*)")] < rank[wantStatus] then
-    rcall("HSET", KEYS[3], ARGV[i], want)
-    moved = moved + 1
-  end
+  moved = moved + stock_settle(KEYS[3], ARGV[i], ARGV[i + 1])
 end
-
-local reserved, sold, tallies = 0, 0, {}
-local refs = rcall("HGETALL", KEYS[3])
-for i = 1, #refs, 2 do
-  local status, qty, user = string.match(refs[i + 1], "^([^|]*)|([^|]*)|(.*)$")
-  qty = tonumber(qty)
-  if status == "HELD" then reserved = reserved + qty end
-  if status == "CONFIRMED" then sold = sold + qty end
-  if (status == "HELD" or status == "CONFIRMED") and user ~= "" then
-    tallies[user] = (tallies[user] or 0) + qty
-  end
-end
-rcall("DEL", KEYS[2])
-for user, qty in pairs(tallies) do rcall("HSET", KEYS[2], user, qty) end
-local total = tonumber(rcall("HGET", KEYS[1], "total"))
-local remaining = -1
-if total >= 0 then remaining = math.max(total - reserved - sold, 0) end
-rcall("HSET", KEYS[1], "remaining", remaining, "reserved", reserved, "sold", sold)
+local remaining, reserved, sold = stock_recount(KEYS[1], KEYS[2], KEYS[3])
 return {1, moved, remaining, reserved, sold}

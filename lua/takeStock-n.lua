@@ -25,6 +25,7 @@
     {-5, i}  LIMIT_REACHED: the user would hold more of stock i than its per-user limit
              (a stock with a limit needs a user)
 ]]
+--#include stock
 local rcall = redis.call
 local ref, user, now, status = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local lines = #KEYS / 3
@@ -61,15 +62,9 @@ for i = 1, lines do
 end
 
 local out = {1}
-local counter = status == "CONFIRMED" and "sold" or "reserved"
 for i = 1, lines do
-  local k, qty = 3 * i - 2, tonumber(ARGV[4 + i])
-  local remaining = -1
-  if tonumber(stocks[i][2]) >= 0 then remaining = rcall("HINCRBY", KEYS[k], "remaining", -qty) end
-  rcall("HINCRBY", KEYS[k], counter, qty)
-  if user ~= "" then rcall("HINCRBY", KEYS[k + 1], user, qty) end
-  rcall("HSET", KEYS[k + 2], ref, status .. "|" .. qty .. "|" .. user)
-  out[#out + 1] = remaining
+  local k = 3 * i - 2
+  out[#out + 1] = stock_take(KEYS[k], KEYS[k + 1], KEYS[k + 2], ref, user, tonumber(ARGV[4 + i]), status)
   out[#out + 1] = tonumber(stocks[i][7])
 end
 return out

@@ -1,6 +1,8 @@
 // Loads every lua/<verbNoun>-<numberOfKeys>.lua as an ioredis command, with the key
 // count taken from the file name, and declares each command's signature once. A script
 // named <verbNoun>-n.lua takes a variable number of keys: its callers pass the count first.
+// A line `--#include <name>` in a script is replaced by lua/lib/<name>.lua (the functions
+// several scripts share: one family of steps, one copy of each move).
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -52,9 +54,19 @@ export function readScripts(dir = LUA_DIR): ScriptFile[] {
       return {
         name: match[1],
         numberOfKeys: match[2] === "n" ? undefined : Number(match[2]),
-        lua: readFileSync(path.join(dir, file), "utf8"),
+        lua: withIncludes(readFileSync(path.join(dir, file), "utf8"), dir, file),
       };
     });
+}
+
+function withIncludes(lua: string, dir: string, file: string): string {
+  return lua.replace(/^--#include ([a-z]+)$/gm, (_line, name: string) => {
+    try {
+      return readFileSync(path.join(dir, "lib", `${name}.lua`), "utf8");
+    } catch {
+      throw new Error(`lua/${file}: no lua/lib/${name}.lua to include`);
+    }
+  });
 }
 
 const cached = readScripts();
