@@ -8,13 +8,13 @@
   Nothing is published here: the caller tells the shopper once PostgreSQL holds the outcome.
 
   Input:
-    KEYS[1] product stock hash
-    KEYS[2] held hash of the product
+    KEYS[1] the product's core stock: counters hash (lua/lib/stock.lua)
+    KEYS[2] the product's core stock: users hash
     KEYS[3] open-ticket hash of the product
     KEYS[4] stats hash (its counters, and serviceMs: the moving average of admission → outcome)
     KEYS[5] ticket hash
     KEYS[6] waiting sorted set of the product
-    KEYS[7] in-flight hash of the product
+    KEYS[7] the product's core stock: refs hash (the reservation's take, keyed by the ticket id)
 
     ARGV[1] ticket id
     ARGV[2] outcome: CONFIRMED or FAILED
@@ -29,27 +29,26 @@
     {0, status}  the ticket is not in the status named: nothing changed
     -9 NO_TICKET
 ]]
+--#include stock
 local rcall = redis.call
 local ticketId, outcome, reason, orderId, from = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[6]
 
 local t = rcall("HMGET", KEYS[5], "status", "user", "qty", "admittedAt")
 if not t[1] then return -9 end
 if t[1] ~= from or (from == "QUEUED" and outcome ~= "FAILED") then return {0, t[1]} end
-local qty = tonumber(t[3])
 if from == "QUEUED" then
   rcall("ZREM", KEYS[6], ticketId)
   rcall("HINCRBY", KEYS[4], "waiting", -1)
   rcall("HINCRBY", KEYS[4], "served", 1)
   rcall("HINCRBY", KEYS[4], "failed:" .. reason, 1)
 else
-  rcall("HINCRBY", KEYS[1], "reserved", -qty)
+  -- The take moves once, keyed by its own status: the reconciler may have moved it already.
   rcall("HINCRBY", KEYS[4], "processing", -1)
   if outcome == "CONFIRMED" then
-    rcall("HINCRBY", KEYS[1], "sold", qty)
+    stock_confirm(KEYS[1], KEYS[7], ticketId)
     rcall("HINCRBY", KEYS[4], "confirmed", 1)
   else
-    rcall("HINCRBY", KEYS[1], "remaining", qty)
-    rcall("HINCRBY", KEYS[2], t[2], -qty)
+    stock_release(KEYS[1], KEYS[2], KEYS[7], ticketId, false)
     rcall("HINCRBY", KEYS[4], "failed:" .. reason, 1)
   end
   -- How long an admitted purchase takes, admission to outcome: a moving average that the
@@ -62,7 +61,6 @@ else
   end
 end
 if rcall("HGET", KEYS[3], t[2]) == ticketId then rcall("HDEL", KEYS[3], t[2]) end
-rcall("HDEL", KEYS[7], ticketId)
 
 rcall("HSET", KEYS[5], "status", outcome, "decidedAt", ARGV[5])
 if reason ~= "" then rcall("HSET", KEYS[5], "reason", reason) end

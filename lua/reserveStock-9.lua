@@ -6,14 +6,14 @@
 
   Input:
     KEYS[1] event meta hash
-    KEYS[2] product stock hash
-    KEYS[3] held hash of the product (userId -> units)
+    KEYS[2] the product's core stock: counters hash (lua/lib/stock.lua)
+    KEYS[3] the product's core stock: users hash (userId -> units held or bought)
     KEYS[4] waiting sorted set of the product
     KEYS[5] open-ticket hash of the product
     KEYS[6] stats hash
     KEYS[7] admitted-per-second hash
     KEYS[8] ticket hash
-    KEYS[9] in-flight hash of the product (ticketId -> units reserved)
+    KEYS[9] the product's core stock: refs hash (the reservation is a take keyed by the ticket id)
 
     ARGV[1] ticket id
     ARGV[2] now (ms)
@@ -27,6 +27,7 @@
     -8 WAIT (an earlier ticket or a reservation in flight decides first), -9 NO_TICKET,
     -10 SALE_ENDED, -4 SOLD_OUT, -5 LIMIT_REACHED (these three are final and recorded)
 ]]
+--#include stock
 local rcall = redis.call
 local ticketId, now = ARGV[1], ARGV[2]
 
@@ -70,11 +71,9 @@ if remaining < qty then return -8 end
 local earlier = rcall("ZCOUNT", KEYS[4], "-inf", "(" .. t[4])
 if earlier > 0 and remaining - qty < earlier * limit then return -8 end
 
-rcall("HINCRBY", KEYS[2], "remaining", -qty)
-rcall("HINCRBY", KEYS[2], "reserved", qty)
-rcall("HINCRBY", KEYS[3], t[2], qty)
+-- Keyed by the ticket id: a reservation this state already knows is never made twice.
+if rcall("HEXISTS", KEYS[9], ticketId) == 0 then stock_take(KEYS[2], KEYS[3], KEYS[9], ticketId, t[2], qty, "HELD") end
 rcall("ZREM", KEYS[4], ticketId)
-rcall("HSET", KEYS[9], ticketId, qty)
 rcall("HSET", KEYS[8], "status", "PROCESSING", "admittedAt", now)
 rcall("HINCRBY", KEYS[6], "waiting", -1)
 rcall("HINCRBY", KEYS[6], "processing", 1)

@@ -1,7 +1,8 @@
 // The Redis side of an event: writes what the Lua steps read (meta + per-product stock)
 // from PostgreSQL's rows, and reads the live counters back.
-import type { Redis } from "ioredis";
-import { keys } from "../redis/keys.js";
+import type { ChainableCommander, Redis } from "ioredis";
+import { eventStock, keys } from "../redis/keys.js";
+import { loadStockCall, type TakeEntry } from "../redis/steps/stock-state.js";
 
 export interface EventStateInput {
   id: string;
@@ -27,26 +28,35 @@ export interface StockCounters {
 export async function writeNewEventState(redis: Redis, event: EventStateInput): Promise<void> {
   const tx = redis.multi();
   tx.hset(keys.meta(event.id), metaFields(event));
-  for (const p of event.products) tx.hset(keys.stock(event.id, p.sku), stockFields(p, event.perUserLimit, 0));
+  for (const p of event.products) loadProductStock(tx, event, p, []);
   await tx.exec();
   // Outside the MULTI: the set of events is not in the event's hash slot (Redis Cluster).
   await redis.sadd(keys.activeEvents(), event.id);
 }
 
-/** A product's stock hash with `sold` units sold and nothing in flight. */
-export function stockFields(
-  p: { total: number; perUserLimit: number | null; priceCents: number },
-  eventLimit: number,
-  sold: number,
-): Record<string, number> {
-  return {
+/**
+ * Queues the build of a product's stock: the core's load step (lua/loadStock-3.lua) from the
+ * takes PostgreSQL knows (a confirmed order's, a cancelled one's), whatever state was there
+ * dropped first, then the sale's own field, the price.
+ */
+export function loadProductStock(
+  tx: ChainableCommander,
+  event: { id: string; perUserLimit: number; stateEpoch: number },
+  p: { sku: string; total: number; perUserLimit: number | null; priceCents: number },
+  takes: TakeEntry[],
+): void {
+  const stock = eventStock(event.id, p.sku);
+  tx.del(keys.stockCounters(stock));
+  const settings = {
+    epoch: event.stateEpoch,
+    status: "SALE",
     total: p.total,
-    remaining: Math.max(0, p.total - sold),
-    reserved: 0,
-    sold,
-    limit: p.perUserLimit ?? eventLimit,
-    price: p.priceCents,
-  };
+    perUserLimit: p.perUserLimit ?? event.perUserLimit,
+    startsAt: null,
+    endsAt: null,
+  } as const;
+  tx.loadStock(...loadStockCall(stock, settings, takes));
+  tx.hset(keys.stockCounters(stock), "price", p.priceCents);
 }
 
 export function metaFields(event: EventStateInput): Record<string, string | number> {

@@ -20,7 +20,8 @@ export async function isSettled(deps: Deps, eventId: string, skus: string[], rep
     return false;
   const pipeline = deps.redis.pipeline();
   pipeline.llen(keys.prequeue(eventId));
-  for (const sku of skus) pipeline.zcard(keys.waiting(eventId, sku)).hlen(keys.inflight(eventId, sku));
+  for (const sku of skus)
+    pipeline.zcard(keys.waiting(eventId, sku)).hget(keys.stock(eventId, sku), "reserved");
   const counts = ((await pipeline.exec()) ?? []).map(([, v]) => Number(v));
   if (counts.some((n) => n > 0)) return false;
   const jobs = await deps.queues

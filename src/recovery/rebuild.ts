@@ -10,7 +10,7 @@
 // Reservations in flight were lost with Redis: their tickets queue again, and the order
 // (unique per ticket) keeps a purchase that already committed from happening twice.
 import type { Deps } from "../deps.js";
-import { metaFields, stockFields } from "../events/event-state.js";
+import { loadProductStock, metaFields } from "../events/event-state.js";
 import { keys } from "../redis/keys.js";
 import { isFinalStatus } from "../waiting-room/ticket.schemas.js";
 
@@ -52,7 +52,7 @@ export async function rebuildEventState(deps: Deps, eventId: string): Promise<Re
       stats[field] = (stats[field] ?? 0) + 1;
     };
     for (const p of event.products) {
-      for (const key of [keys.held, keys.open, keys.waiting, keys.inflight]) tx.del(key(eventId, p.sku));
+      for (const key of [keys.open, keys.waiting]) tx.del(key(eventId, p.sku));
     }
     tx.del(keys.prequeue(eventId), keys.stats(eventId), keys.admitted(eventId));
 
@@ -100,13 +100,18 @@ export async function rebuildEventState(deps: Deps, eventId: string): Promise<Re
     }
     stats.seq = maxSeq;
 
+    // Each product's stock: the takes of its confirmed and cancelled orders (the load step
+    // drops the users' tallies and takes of the lost state and counts them again from these).
     for (const p of event.products) {
-      const confirmed = orders.filter((o) => o.sku === p.sku && o.status === "CONFIRMED");
-      const sold = confirmed.reduce((sum, o) => sum + o.quantity, 0);
-      tx.hset(keys.stock(eventId, p.sku), stockFields(p, event.perUserLimit, sold));
-      const held = new Map<string, number>();
-      for (const o of confirmed) held.set(o.userId, (held.get(o.userId) ?? 0) + o.quantity);
-      if (held.size > 0) tx.hset(keys.held(eventId, p.sku), Object.fromEntries(held));
+      const takes = orders
+        .filter((o) => o.sku === p.sku && (o.status === "CONFIRMED" || o.status === "CANCELLED"))
+        .map((o) => ({
+          reference: o.ticketId,
+          status: o.status === "CONFIRMED" ? ("CONFIRMED" as const) : ("RELEASED" as const),
+          quantity: o.quantity,
+          userId: o.userId,
+        }));
+      loadProductStock(tx, event, p, takes);
     }
     tx.hset(keys.stats(eventId), stats);
     tx.hset(

@@ -5,9 +5,12 @@
 //  3. cancels PostgreSQL holds that Redis did not apply are applied (keyed by the ticket);
 //  4. purchases stuck in flight (their job failed for good or is gone) are settled: the
 //     order in PostgreSQL decides, or a FAILED one is written and the units restored;
-//  5. the counters are compared with what PostgreSQL and the purchases in flight say they
-//     must be, and drift is repaired with a compare-and-set that also marks the cancels it
-//     counts, so their own step finds nothing left to give back.
+//  5. the counters are compared with what the product's takes (the core stock's refs: every
+//     reservation, HELD while in flight) and PostgreSQL's orders say they must be, and drift
+//     is repaired by the core's own repair step (lua/repairTakes-3.lua): the takes PostgreSQL
+//     settled are moved forward, the counters counted again from the takes. Every step that
+//     moves a take is keyed by its status, so a cancel or a finish arriving after the repair
+//     finds nothing left to move.
 import { z } from "zod";
 import type { Deps } from "../deps.js";
 import { SKU } from "../events/event.schemas.js";
@@ -15,9 +18,14 @@ import { syncTotal } from "../events/stock.service.js";
 import { recordReconciliation } from "../metrics.js";
 import { failPurchase, recordRedisOutcome } from "../purchase/processor.js";
 import { requestRefund } from "../purchase/refunds.js";
-import { keys } from "../redis/keys.js";
+import { eventStock, keys } from "../redis/keys.js";
 import { cancelPurchase } from "../redis/steps/cancel-purchase.js";
-import { repairStock } from "../redis/steps/stock-counters.js";
+import {
+  readStockSnapshot,
+  readTakeEntries,
+  repairTakes,
+  type TakeEntry,
+} from "../redis/steps/stock-state.js";
 import { isFinalStatus } from "../waiting-room/ticket.schemas.js";
 
 export const productReconciliation = z.object({
@@ -139,7 +147,9 @@ async function settleStuck(
   t: { eventId: string; sku: string },
   stuckAfterMs: number,
 ): Promise<number> {
-  const inflight = await deps.redis.hkeys(keys.inflight(t.eventId, t.sku));
+  const inflight = [...(await readTakeEntries(deps.redis, eventStock(t.eventId, t.sku))).values()]
+    .filter((take) => take.status === "HELD")
+    .map((take) => take.reference);
   const queue = deps.queues.get(t.eventId);
   let settled = 0;
   for (const ticketId of inflight) {
@@ -168,70 +178,67 @@ async function settleStuck(
 
 type Compared = Omit<ProductReconciliation, "settled" | "cancelsApplied" | "totalSynced">;
 
+const RANK = { HELD: 1, CONFIRMED: 2, RELEASED: 3 } as const;
+
 async function compareAndRepair(
   deps: Deps,
   t: { eventId: string; sku: string },
   repair: boolean,
 ): Promise<Compared> {
   const { eventId, sku } = t;
-  for (let attempt = 0; ; attempt++) {
-    const [[, counters], [, inflight]] = (await deps.redis
-      .multi()
-      .hmget(keys.stock(eventId, sku), "total", "remaining", "reserved", "sold")
-      .hgetall(keys.inflight(eventId, sku))
-      .exec()) as [[unknown, (string | null)[]], [unknown, Record<string, string>]];
-    const [total, remaining, reserved, sold] = counters.map(Number) as [number, number, number, number];
+  const stock = eventStock(eventId, sku);
+  // PostgreSQL first, then Redis: both only move forward, and Redis's takes lead PostgreSQL's
+  // orders (a take is HELD before its order commits), so a purchase or a cancel finishing
+  // between the two reads is seen by Redis and never counted as drift.
+  const [[pg], orders] = await Promise.all([
+    deps.prisma.$queryRaw<{ total: number }[]>`
+      SELECT total FROM "Product" WHERE "eventId" = ${eventId} AND sku = ${sku}`,
+    deps.prisma.order.findMany({
+      where: { eventId, sku, status: { in: ["CONFIRMED", "CANCELLED"] } },
+      select: { ticketId: true, userId: true, quantity: true, status: true },
+    }),
+  ]);
+  const totalInPostgres = pg?.total ?? 0;
+  const state = await readStockSnapshot(deps.redis, stock);
+  const { total, remaining, reserved, sold } = state ?? { total: 0, remaining: 0, reserved: 0, sold: 0 };
+  const takes = state?.takes ?? new Map<string, TakeEntry>();
 
-    const inflightIds = Object.keys(inflight);
-    // One statement, so one snapshot: an in-flight order committing between two separate
-    // reads would be subtracted without having been added, and a unit created from nothing.
-    const [pg] = await deps.prisma.$queryRaw<
-      { total: number; sold: number; confirmedInFlight: number; cancelled: string[] }[]
-    >`
-      SELECT p.total,
-             COALESCE(SUM(o.quantity) FILTER (WHERE o.status = 'CONFIRMED'), 0)::int AS sold,
-             COALESCE(SUM(o.quantity) FILTER (WHERE o.status = 'CONFIRMED'
-                                              AND o."ticketId" = ANY(${inflightIds}::text[])), 0)::int
-               AS "confirmedInFlight",
-             COALESCE(array_agg(o."ticketId") FILTER (WHERE o.status = 'CANCELLED'), '{}') AS cancelled
-      FROM "Product" p
-      LEFT JOIN "Order" o ON o."eventId" = p."eventId" AND o.sku = p.sku AND o.status IN ('CONFIRMED', 'CANCELLED')
-      WHERE p."eventId" = ${eventId} AND p.sku = ${sku}
-      GROUP BY p.total`;
-    const totalInPostgres = pg?.total ?? 0;
-    // Confirmed in PostgreSQL but not yet finished in Redis: still counted as reserved there.
-    const want = {
-      reserved: Object.values(inflight).reduce((sum, qty) => sum + Number(qty), 0),
-      sold: (pg?.sold ?? 0) - (pg?.confirmedInFlight ?? 0),
-      remaining: 0,
-    };
-    want.remaining = totalInPostgres - want.reserved - want.sold;
-    const drift = remaining - want.remaining;
-    const result = {
-      sku,
-      expectedRemaining: want.remaining,
-      redisRemaining: remaining,
-      drift,
-      repaired: false,
-    };
-    const consistent = drift === 0 && reserved === want.reserved && sold === want.sold;
-    // An adjustment in progress moves the total (syncTotal brings it in line next pass).
-    if (consistent || !repair || total !== totalInPostgres || counters[0] === null) return result;
-    if (want.remaining < 0) {
-      // PostgreSQL itself holds more out than the total: never written into Redis.
-      deps.log.error(
-        { ...t, want, totalInPostgres },
-        "PostgreSQL holds more sold and reserved than the total",
-      );
-      return result;
-    }
-    // Cancels the repaired counters count as given back, still CONFIRMED in Redis: marked with them.
-    const cancelled = await pendingCancels(deps, t, pg?.cancelled ?? []);
-    const swapped = await repairStock(deps.redis, t, { remaining, reserved, sold }, want, cancelled);
-    if (swapped.kind === "repaired") {
-      deps.log.warn({ ...t, drift, want, remaining, marked: swapped.marked }, "repaired stock drift");
-      return { ...result, repaired: true };
-    }
-    if (attempt >= 5) return result;
+  // The takes PostgreSQL settled that this state has not: a confirmed order's take lost with
+  // a state, a cancel not applied. A take still HELD is a purchase in flight: its own finish
+  // (or the stuck-purchase settling above) moves it, so it is left to them.
+  const settled: TakeEntry[] = [];
+  for (const o of orders) {
+    const want = o.status === "CONFIRMED" ? "CONFIRMED" : "RELEASED";
+    const have = takes.get(o.ticketId);
+    if (have?.status === "HELD" || (have && RANK[have.status] >= RANK[want])) continue;
+    const entry = { reference: o.ticketId, status: want, quantity: o.quantity, userId: o.userId } as const;
+    settled.push(entry);
+    takes.set(o.ticketId, entry);
   }
+  const want = { reserved: 0, sold: 0, remaining: 0 };
+  for (const take of takes.values()) {
+    if (take.status === "HELD") want.reserved += take.quantity;
+    if (take.status === "CONFIRMED") want.sold += take.quantity;
+  }
+  want.remaining = totalInPostgres - want.reserved - want.sold;
+  const drift = remaining - want.remaining;
+  const result = {
+    sku,
+    expectedRemaining: want.remaining,
+    redisRemaining: remaining,
+    drift,
+    repaired: false,
+  };
+  const consistent = settled.length === 0 && drift === 0 && reserved === want.reserved && sold === want.sold;
+  // An adjustment in progress moves the total (syncTotal brings it in line next pass).
+  if (consistent || !repair || total !== totalInPostgres || state === null) return result;
+  if (want.remaining < 0) {
+    // PostgreSQL itself holds more out than the total: never written into Redis.
+    deps.log.error({ ...t, want, totalInPostgres }, "PostgreSQL holds more sold and reserved than the total");
+    return result;
+  }
+  const repaired = await repairTakes(deps.redis, stock, settled);
+  if (repaired.kind !== "repaired") return result;
+  deps.log.warn({ ...t, drift, want, remaining, moved: repaired.moved }, "repaired stock drift");
+  return { ...result, repaired: true };
 }

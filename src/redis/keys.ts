@@ -17,7 +17,9 @@ const EVENT_GROUP = "ev:";
  * {stk:<group>}, so one step may take several of them (an order's lines at one location).
  */
 export const stockPrefix = (group: string) =>
-  group.startsWith(EVENT_GROUP) ? `${eventPrefix(group.slice(EVENT_GROUP.length))}stk:` : `dq:{stk:${group}}:`;
+  group.startsWith(EVENT_GROUP)
+    ? `${eventPrefix(group.slice(EVENT_GROUP.length))}stk:`
+    : `dq:{stk:${group}}:`;
 
 /** Where a core stock's live state lives: its group and its id. */
 export interface StockAddress {
@@ -34,19 +36,31 @@ export const eventStock = (eventId: string, sku: string): StockAddress => ({
   stockId: `${eventId}.${sku}`,
 });
 
+/** The three keys of a core stock's live state (lua/lib/stock.lua). */
+function stockKeys(s: StockAddress) {
+  const base = `${stockPrefix(s.group)}${s.stockId}`;
+  return { counters: base, users: `${base}:users`, refs: `${base}:refs` };
+}
+
 export const keys = {
   /** Hash: status, rate, limit, pfr, capacity — what the Lua steps need to know of the event. */
   meta: (eventId: string) => `${eventPrefix(eventId)}meta`,
-  /** Hash per product: total, remaining, reserved, sold, limit, price, liveTotal. */
-  stock: (eventId: string, sku: string) => `${eventPrefix(eventId)}stock:${sku}`,
-  /** Hash per product: userId → units reserved or bought (the per-user limit). */
-  held: (eventId: string, sku: string) => `${eventPrefix(eventId)}held:${sku}`,
+  /**
+   * A product's stock is a core stock (`eventStock`): its counters hash (total, remaining,
+   * reserved, sold, limit, and the sale's price), as `stockCounters` names it.
+   */
+  stock: (eventId: string, sku: string) => stockKeys(eventStock(eventId, sku)).counters,
+  /** The product's core users hash: userId → units reserved or bought (the per-user limit). */
+  held: (eventId: string, sku: string) => stockKeys(eventStock(eventId, sku)).users,
+  /**
+   * The product's core refs hash: ticketId → "status|quantity|userId" of each reservation's
+   * take (HELD while its purchase is in flight, then CONFIRMED or RELEASED).
+   */
+  takes: (eventId: string, sku: string) => stockKeys(eventStock(eventId, sku)).refs,
   /** Hash per product: userId → the user's open ticket (join is idempotent while it is open). */
   open: (eventId: string, sku: string) => `${eventPrefix(eventId)}open:${sku}`,
   /** Sorted set per product: tickets not yet decided, scored by their join sequence. */
   waiting: (eventId: string, sku: string) => `${eventPrefix(eventId)}waiting:${sku}`,
-  /** Hash per product: ticketId → units reserved and not yet sold or restored (purchases in flight). */
-  inflight: (eventId: string, sku: string) => `${eventPrefix(eventId)}inflight:${sku}`,
   /** List: tickets that joined a SCHEDULED event, in join order, until the start shuffles them. */
   prequeue: (eventId: string) => `${eventPrefix(eventId)}prequeue`,
   /** Hash: the ticket (id, user, sku, qty, status, seq, reason, orderId, payment). */
@@ -76,11 +90,11 @@ export const keys = {
    * Hash per core stock: status, total (-1: unlimited), remaining, reserved (held), sold
    * (taken), limit, startsAt, endsAt, epoch.
    */
-  stockCounters: (s: StockAddress) => `${stockPrefix(s.group)}${s.stockId}`,
+  stockCounters: (s: StockAddress) => stockKeys(s).counters,
   /** Hash per core stock: userId → units the user holds or took (the per-user limit). */
-  stockUsers: (s: StockAddress) => `${stockPrefix(s.group)}${s.stockId}:users`,
+  stockUsers: (s: StockAddress) => stockKeys(s).users,
   /** Hash per core stock: reference → "status|quantity|userId" of every take it knows. */
-  stockRefs: (s: StockAddress) => `${stockPrefix(s.group)}${s.stockId}:refs`,
+  stockRefs: (s: StockAddress) => stockKeys(s).refs,
   /** String: held while one process builds a stock group's state from PostgreSQL. */
   stockBuildLock: (s: StockAddress) => `${stockPrefix(s.group)}${s.stockId}:build-lock`,
   /** Pub/sub channel on which final ticket outcomes are published. */

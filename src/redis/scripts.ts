@@ -26,7 +26,6 @@ declare module "ioredis" {
     endSale: ScriptCommand<Context>;
     startSale: ScriptCommand<Context>;
     cancelPurchase: ScriptCommand<Context>;
-    repairStock: ScriptCommand<Context>;
     setTotal: ScriptCommand<Context>;
     setSaleStatus: ScriptCommand<Context>;
     takeStock: ScriptCommand<Context>;

@@ -1,12 +1,14 @@
 // The steps that write a product's counters and an event's status from PostgreSQL's figures,
-// each on its own against the real Redis: lua/setTotal-1.lua, lua/repairStock-3.lua,
-// lua/setSaleStatus-1.lua. Each is absolute or compare-and-set: applying it twice changes nothing.
+// each on its own against the real Redis: lua/setTotal-1.lua, lua/repairTakes-3.lua (the core's
+// repair, on an event's product), lua/setSaleStatus-1.lua. Each is absolute or keyed: applying it
+// twice changes nothing.
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createRedis } from "../../src/redis/client.js";
-import { keys } from "../../src/redis/keys.js";
+import { eventStock, keys } from "../../src/redis/keys.js";
 import { cancelPurchase } from "../../src/redis/steps/cancel-purchase.js";
 import { setStatus } from "../../src/redis/steps/sale-status.js";
-import { repairStock, setTotal } from "../../src/redis/steps/stock-counters.js";
+import { setTotal } from "../../src/redis/steps/stock-counters.js";
+import { repairTakes } from "../../src/redis/steps/stock-state.js";
 import { finish, join, reserve, seedEvent, stock, ticketIdOf, uniqueId } from "../support/lua.js";
 
 const redis = createRedis(inject("redisUrl"));
@@ -70,30 +72,30 @@ describe("setTotal", () => {
   });
 });
 
-describe("repairStock", () => {
-  it("repairs only counters that have not moved, and marks the cancels it counts so their step gives nothing back", async () => {
+describe("the core's repair on an event product (lua/repairTakes-3.lua)", () => {
+  it("moves a cancel PostgreSQL holds forward; the cancel's own step, late, gives nothing back", async () => {
     const ev = await seedEvent(redis, { products: [{ sku: "A", stock: 1 }] });
     const p = { eventId: ev, sku: "A" };
     const t = ticketIdOf(await join(redis, ev, "u1", "A"));
     await reserve(redis, ev, "A", t);
     await finish(redis, ev, "A", t, "CONFIRMED", "", "o1");
-    const seen = { remaining: 0, reserved: 0, sold: 1 };
-    // PostgreSQL holds the order CANCELLED: the unit is back on sale, the ticket cancelled.
-    expect(
-      await repairStock(redis, p, { ...seen, sold: 2 }, { remaining: 1, reserved: 0, sold: 0 }, [t]),
-    ).toEqual({ kind: "moved" });
-    expect(await repairStock(redis, p, seen, { remaining: 1, reserved: 0, sold: 0 }, [t])).toEqual({
-      kind: "repaired",
-      marked: 1,
-    });
+    expect(await redis.hget(keys.takes(ev, "A"), t)).toBe("CONFIRMED|1|u1");
+    // PostgreSQL holds the order CANCELLED: the unit is back on sale, twice is once.
+    const cancelled = { reference: t, status: "RELEASED", quantity: 1, userId: "u1" } as const;
+    for (const moved of [1, 0]) {
+      expect(await repairTakes(redis, eventStock(ev, "A"), [cancelled])).toEqual({
+        kind: "repaired",
+        moved,
+        remaining: 1,
+        reserved: 0,
+        sold: 0,
+      });
+    }
     expect(await stock(redis, ev, "A")).toEqual({ total: 1, remaining: 1, reserved: 0, sold: 0 });
+    expect(await redis.hget(keys.held(ev, "A"), "u1")).toBeNull();
+    // The cancel's own step, late: the ticket is marked, nothing is given back a second time.
+    expect(await cancelPurchase(redis, { ...p, ticketId: t })).toEqual({ kind: "cancelled", qty: 0 });
     expect(await redis.hget(keys.ticket(ev, t), "status")).toBe("CANCELLED");
-    expect(await redis.hget(keys.held(ev, "A"), "u1")).toBe("0");
-    // The cancel's own step, late: nothing left to give back.
-    expect(await cancelPurchase(redis, { ...p, ticketId: t })).toEqual({
-      kind: "unchanged",
-      status: "CANCELLED",
-    });
     expect(await stock(redis, ev, "A")).toEqual({ total: 1, remaining: 1, reserved: 0, sold: 0 });
   });
 });

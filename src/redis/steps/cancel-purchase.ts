@@ -1,4 +1,4 @@
-// lua/cancelPurchase-4.lua: gives a cancelled order's units back in Redis, once per ticket.
+// lua/cancelPurchase-5.lua: gives a cancelled order's units back in Redis, once per ticket.
 import type { Redis } from "ioredis";
 import { LUA_CODES } from "../../errors.js";
 import { keys } from "../keys.js";
@@ -18,7 +18,9 @@ export async function cancelPurchase(
     keys.held(t.eventId, t.sku),
     keys.stats(t.eventId),
     keys.ticket(t.eventId, t.ticketId),
+    keys.takes(t.eventId, t.sku),
     Date.now(),
+    t.ticketId,
   );
   if (reply === LUA_CODES.NO_TICKET) return { kind: "noTicket" };
   if (!Array.isArray(reply)) throw new Error(`cancelPurchase answered ${reply}`);

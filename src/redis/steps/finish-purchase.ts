@@ -30,7 +30,7 @@ export async function finishPurchase(
     keys.stats(eventId),
     keys.ticket(eventId, ticketId),
     keys.waiting(eventId, sku),
-    keys.inflight(eventId, sku),
+    keys.takes(eventId, sku),
     ticketId,
     f.outcome,
     f.reason ?? "",

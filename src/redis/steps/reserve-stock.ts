@@ -39,7 +39,7 @@ export async function reserveStock(
     keys.stats(eventId),
     keys.admitted(eventId),
     keys.ticket(eventId, ticketId),
-    keys.inflight(eventId, sku),
+    keys.takes(eventId, sku),
     ticketId,
     Date.now(),
   );

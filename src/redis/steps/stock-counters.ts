@@ -1,8 +1,7 @@
-// The steps that write a product's counters from PostgreSQL's figures: lua/setTotal-1.lua (the
-// total, absolute) and lua/repairStock-3.lua (the reconciler's compare and set).
+// The step that writes a stock's total from PostgreSQL's figure: lua/setTotal-1.lua (absolute).
 import type { Redis } from "ioredis";
 import { LUA_CODES } from "../../errors.js";
-import { eventPrefix, keys } from "../keys.js";
+import { keys } from "../keys.js";
 
 export interface Counters {
   remaining: number;
@@ -28,8 +27,8 @@ export async function setTotal(
 }
 
 /**
- * The same step on any hash with the fields total, remaining, reserved and sold: an event's
- * product (keys.stock) or a core stock (keys.stockCounters).
+ * The same step on any core stock's counters hash: an event's product (keys.stock, its core
+ * stock's counters) or another core stock (keys.stockCounters).
  */
 export async function setTotalAt(
   redis: Redis,
@@ -44,33 +43,4 @@ export async function setTotalAt(
   if (code === LUA_CODES.STOCK_RULE) return { kind: "belowFloor", floor: a, sold: b, reserved: c, total: d };
   if (code === 2) return { kind: "short", short: a, sold: b, reserved: c, total: d };
   return { kind: "set", delta: a, remaining: b, sold: c, reserved: d, total: e };
-}
-
-export type RepairResult = { kind: "repaired"; marked: number } | { kind: "moved" } | { kind: "noProduct" };
-
-/** Sets the counters to `want` if they are still `seen`, marking `cancelled` tickets CANCELLED. */
-export async function repairStock(
-  redis: Redis,
-  t: { eventId: string; sku: string },
-  seen: Counters,
-  want: Counters,
-  cancelled: string[],
-): Promise<RepairResult> {
-  const reply = await redis.repairStock(
-    keys.stock(t.eventId, t.sku),
-    keys.held(t.eventId, t.sku),
-    keys.stats(t.eventId),
-    seen.remaining,
-    seen.reserved,
-    seen.sold,
-    want.remaining,
-    want.reserved,
-    want.sold,
-    eventPrefix(t.eventId),
-    Date.now(),
-    ...cancelled,
-  );
-  if (reply === LUA_CODES.NO_PRODUCT) return { kind: "noProduct" };
-  if (!Array.isArray(reply)) throw new Error(`repairStock answered ${reply}`);
-  return Number(reply[0]) === 1 ? { kind: "repaired", marked: Number(reply[1] ?? 0) } : { kind: "moved" };
 }

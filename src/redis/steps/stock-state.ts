@@ -16,7 +16,8 @@ export interface StockCounters {
 
 export interface StockSettings {
   epoch: number;
-  status: "LIVE" | "CLOSED";
+  /** SALE: an event product's stock, sold only through its event's waiting room. */
+  status: "LIVE" | "CLOSED" | "SALE";
   /** null: unlimited. */
   total: number | null;
   perUserLimit: number | null;
@@ -47,7 +48,20 @@ export async function loadStock(
   settings: StockSettings,
   takes: TakeEntry[],
 ): Promise<LoadResult> {
-  const reply = await redis.loadStock(
+  const reply = await redis.loadStock(...loadStockCall(s, settings, takes));
+  if (!Array.isArray(reply)) throw new Error(`loadStock answered ${reply}`);
+  const [code, ...figures] = reply.map(Number);
+  if (code === 1) return { kind: "loaded", ...counters(figures) };
+  return { kind: "newerThere", epoch: figures[0] ?? 0 };
+}
+
+/** The keys and arguments of lua/loadStock-3.lua, for a caller that queues it in a MULTI. */
+export function loadStockCall(
+  s: StockAddress,
+  settings: StockSettings,
+  takes: TakeEntry[],
+): (string | number)[] {
+  return [
     keys.stockCounters(s),
     keys.stockUsers(s),
     keys.stockRefs(s),
@@ -58,11 +72,7 @@ export async function loadStock(
     settings.startsAt?.getTime() ?? 0,
     settings.endsAt?.getTime() ?? 0,
     ...takes.flatMap(entryOf),
-  );
-  if (!Array.isArray(reply)) throw new Error(`loadStock answered ${reply}`);
-  const [code, ...figures] = reply.map(Number);
-  if (code === 1) return { kind: "loaded", ...counters(figures) };
-  return { kind: "newerThere", epoch: figures[0] ?? 0 };
+  ];
 }
 
 export type CloseResult = ({ kind: "closed" } & StockCounters) | { kind: "noState" };
@@ -130,7 +140,34 @@ export async function knowsReference(redis: Redis, s: StockAddress, reference: s
 
 /** The takes a stock's state knows, by reference. */
 export async function readTakeEntries(redis: Redis, s: StockAddress): Promise<Map<string, TakeEntry>> {
-  const raw = await redis.hgetall(keys.stockRefs(s));
+  return takeEntries(await redis.hgetall(keys.stockRefs(s)));
+}
+
+/**
+ * A stock's total, counters and takes read in one MULTI, so they are of one moment (every step
+ * moves a take and its counters together). null: no state.
+ */
+export async function readStockSnapshot(
+  redis: Redis,
+  s: StockAddress,
+): Promise<{
+  total: number;
+  remaining: number;
+  reserved: number;
+  sold: number;
+  takes: Map<string, TakeEntry>;
+} | null> {
+  const [[, counters], [, refs]] = (await redis
+    .multi()
+    .hmget(keys.stockCounters(s), "total", "remaining", "reserved", "sold")
+    .hgetall(keys.stockRefs(s))
+    .exec()) as [[unknown, (string | null)[]], [unknown, Record<string, string>]];
+  if (counters[0] === null || counters[0] === undefined) return null;
+  const [total = 0, remaining = 0, reserved = 0, sold = 0] = counters.map(Number);
+  return { total, remaining, reserved, sold, takes: takeEntries(refs) };
+}
+
+function takeEntries(raw: Record<string, string>): Map<string, TakeEntry> {
   const out = new Map<string, TakeEntry>();
   for (const [reference, entry] of Object.entries(raw)) {
     const [status = "", quantity = "0", userId = ""] = entry.split("|");
