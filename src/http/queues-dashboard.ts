@@ -84,12 +84,12 @@ export function queuesDashboard(deps: Deps): Router {
     res.clearCookie(DASHBOARD_COOKIE, { path: DASHBOARD_PATH });
     res.redirect(303, SIGN_IN_PATH);
   });
-  // Read-only, whatever bull-board would offer: only reads pass.
+  // Read-only, whatever bull-board would offer: only reads pass. Refused as the contract pairs
+  // INVALID_STATE, 409: the queue's state is the lifecycle's, changed through the admin API.
   router.use((req, _res, next) => {
     if (req.method !== "GET" && req.method !== "HEAD") {
       throw new AppError({
         code: "INVALID_STATE",
-        status: 405,
         message:
           "The queue dashboard is read-only: steer a sale through the admin API (start, pause, resume, stop), not its queue",
         details: { method: req.method, action: req.path.slice(0, 200) },

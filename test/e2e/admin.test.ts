@@ -361,15 +361,16 @@ describe("/admin/queues", () => {
       "UNAUTHORIZED",
     );
 
-    // Read-only: what would strand tickets or fight the lifecycle goes through the admin API instead.
+    // Read-only: what would strand tickets or fight the lifecycle goes through the admin API
+    // instead. Refused with the contract's pair for INVALID_STATE: 409.
     expectError(
       await call("PUT", `/admin/queues/api/queues/${event.id}-purchase/empty`, { headers: { cookie } }),
-      405,
+      409,
       "INVALID_STATE",
     );
     expectError(
       await call("PUT", `/admin/queues/api/queues/${event.id}-purchase/pause`, { headers: { cookie } }),
-      405,
+      409,
       "INVALID_STATE",
     );
     expect(await deps.queues.get(event.id).isPaused()).toBe(false);
