@@ -389,7 +389,9 @@ async function verify(
       [eventId, limit],
     );
     const ledger = await db.query<{ sku: string; reason: string; qty: string }>(
-      `SELECT sku, reason, SUM(quantity) AS qty FROM "LedgerEntry" WHERE "eventId" = $1 GROUP BY sku, reason`,
+      `SELECT p.sku, m.reason::text AS reason, SUM(m.quantity) AS qty
+         FROM "StockMovement" m JOIN "Product" p ON p."stockId" = m."stockId"
+        WHERE p."eventId" = $1 GROUP BY p.sku, m.reason`,
       [eventId],
     );
     const ledgerSum = (sku: string, reason: string) =>
@@ -409,8 +411,9 @@ async function verify(
       const confirmed = confirmedBySku.get(sku) ?? 0;
       if (sold !== confirmed || remaining + reserved + sold !== total || reserved !== 0) agree = false;
       const ledgerTotal = ledgerSum(sku, "INITIAL") + ledgerSum(sku, "ADJUST");
-      const ledgerSold = ledgerSum(sku, "SALE") - ledgerSum(sku, "CANCEL");
-      const ledgerReserved = ledgerSum(sku, "RESERVE") - ledgerSum(sku, "SALE") - ledgerSum(sku, "RESTORE");
+      // The product's core ledger: TAKE (v1 RESERVE), CONFIRM (SALE), RELEASE (RESTORE), RETURN (CANCEL).
+      const ledgerSold = ledgerSum(sku, "CONFIRM") - ledgerSum(sku, "RETURN");
+      const ledgerReserved = ledgerSum(sku, "TAKE") - ledgerSum(sku, "CONFIRM") - ledgerSum(sku, "RELEASE");
       if (ledgerTotal !== total || ledgerSold !== confirmed || ledgerReserved !== 0) ledgerAgrees = false;
       perProduct.push({ sku, stock: opts.stock, confirmed, remaining, reserved });
     }

@@ -11,7 +11,7 @@ import { createEvent, transition } from "../../src/events/events.service.js";
 import { sweep } from "../../src/events/scheduler.js";
 import { eventsToConverge } from "../../src/recovery/converge.js";
 import { runMaintenance } from "../../src/recovery/maintenance.js";
-import { keys } from "../../src/redis/keys.js";
+import { eventStock, keys } from "../../src/redis/keys.js";
 import { BENCH_DATABASE_URL, BENCH_REDIS_URL } from "../lib/env.js";
 import { percentiles } from "../lib/percentiles.js";
 import { fmt, progress, table } from "../lib/report.js";
@@ -89,9 +89,16 @@ export const archive: Scenario<ArchiveResult> = {
         INSERT INTO "Event" (id, name, status, "admissionRate", "archivedAt", "updatedAt")
         SELECT 'ev_archived_' || g, 'Ended ' || g, 'ENDED', 100, now(), now()
         FROM generate_series(1, ${ENDED_EVENTS}) AS g`;
+      // Each product with its core stock (CLOSED, as an archived sale's).
+      const stocks = Array.from({ length: ENDED_EVENTS }, (_, i) => eventStock(`ev_archived_${i + 1}`, "A"));
       await deps.prisma.$executeRaw`
-        INSERT INTO "Product" ("eventId", sku, name, "priceCents", total)
-        SELECT 'ev_archived_' || g, 'A', 'Sneaker', 100, 100 FROM generate_series(1, ${ENDED_EVENTS}) AS g`;
+        INSERT INTO "Stock" (id, name, kind, "group", status, total, "liveTotal", "archivedAt", "updatedAt")
+        SELECT id, 'Sneaker', 'EVENT', grp, 'CLOSED', 100, 100, now(), now()
+        FROM unnest(${stocks.map((s) => s.stockId)}::text[], ${stocks.map((s) => s.group)}::text[]) AS s(id, grp)`;
+      await deps.prisma.$executeRaw`
+        INSERT INTO "Product" ("eventId", sku, name, "priceCents", "stockId")
+        SELECT 'ev_archived_' || g, 'A', 'Sneaker', 100, (${stocks.map((s) => s.stockId)}::text[])[g]
+        FROM generate_series(1, ${ENDED_EVENTS}) AS g`;
       progress("archive", "timing the loops again", true);
       const after = await timeLoops(deps);
       return {

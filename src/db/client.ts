@@ -6,8 +6,8 @@ import { PrismaClient } from "@prisma/client";
 import type pg from "pg";
 import { dbErrors } from "../metrics.js";
 
-export type { Event, LedgerEntry, Order, Product } from "@prisma/client";
-export { EventStatus, LedgerReason, OrderStatus, Prisma, PrismaClient } from "@prisma/client";
+export type { Event, Order, Product, Stock, StockMovement } from "@prisma/client";
+export { EventStatus, OrderStatus, Prisma, PrismaClient, StockMovementReason } from "@prisma/client";
 
 export interface CreatePrismaOptions {
   /** Most open connections in the pool; pg's default is 10. */

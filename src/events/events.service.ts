@@ -7,7 +7,10 @@ import type { Prisma } from "@prisma/client";
 import type { Deps } from "../deps.js";
 import { AppError, notFound } from "../errors.js";
 import { rebuildEventState } from "../recovery/rebuild.js";
+import { eventStock } from "../redis/keys.js";
+import { EVENT_KIND } from "../stock/stock-groups.js";
 import type { CreateEventInput, EventStatus, EventView, ProductView } from "./event.schemas.js";
+import { eventProduct, productStock } from "./event-products.js";
 import { readStock } from "./event-state.js";
 import { scheduleLifecycle } from "./lifecycle-jobs.js";
 import { projectStatus } from "./projection.js";
@@ -22,7 +25,7 @@ export const TRANSITIONS: Record<LifecycleAction, { from: EventStatus[]; to: Eve
   stop: { from: ["DRAFT", "SCHEDULED", "LIVE", "PAUSED"], to: "ENDED" },
 };
 
-const eventWithProducts = { products: { orderBy: { sku: "asc" } } } as const;
+const eventWithProducts = { products: { orderBy: { sku: "asc" }, include: productStock } } as const;
 type EventRow = Prisma.EventGetPayload<{ include: typeof eventWithProducts }>;
 
 export const newEventId = () => `ev_${randomBytes(9).toString("base64url")}`;
@@ -31,40 +34,53 @@ export async function createEvent(deps: Deps, input: CreateEventInput): Promise<
   const id = newEventId();
   const startsAt = input.startsAt ? new Date(input.startsAt) : null;
   const status: EventStatus = startsAt && startsAt.getTime() > Date.now() ? "SCHEDULED" : "DRAFT";
-  // One statement: the event, its products and their INITIAL ledger rows.
-  const row = await deps.prisma.event.create({
-    data: {
-      id,
-      name: input.name,
-      status,
-      startsAt,
-      endsAt: input.endsAt ? new Date(input.endsAt) : null,
-      admissionRate: input.admissionRate ?? deps.config.defaults.admissionRate,
-      perUserLimit: input.perUserLimit ?? 1,
-      paymentFailureRate: input.paymentFailureRate ?? 0,
-      waitingCapacity: input.waitingCapacity ?? null,
-      requireIdentity: input.requireIdentity ?? false,
-      powDifficulty: input.powDifficulty ?? 0,
-      products: {
-        create: input.products.map((p) => ({
-          sku: p.sku,
-          name: p.name,
-          priceCents: p.priceCents,
-          total: p.stock,
-          perUserLimit: p.perUserLimit ?? null,
-        })),
+  // One transaction: each product's core stock (DRAFT until the event first goes LIVE) with its
+  // INITIAL ledger row, the event and its products.
+  const stocks = input.products.map((p) => ({ p, at: eventStock(id, p.sku) }));
+  const [, row] = await deps.prisma.$transaction([
+    deps.prisma.stock.createMany({
+      data: stocks.map(({ p, at }) => ({
+        id: at.stockId,
+        group: at.group,
+        kind: EVENT_KIND,
+        name: p.name,
+        total: p.stock,
+        perUserLimit: p.perUserLimit ?? null,
+      })),
+    }),
+    deps.prisma.event.create({
+      data: {
+        id,
+        name: input.name,
+        status,
+        startsAt,
+        endsAt: input.endsAt ? new Date(input.endsAt) : null,
+        admissionRate: input.admissionRate ?? deps.config.defaults.admissionRate,
+        perUserLimit: input.perUserLimit ?? 1,
+        paymentFailureRate: input.paymentFailureRate ?? 0,
+        waitingCapacity: input.waitingCapacity ?? null,
+        requireIdentity: input.requireIdentity ?? false,
+        powDifficulty: input.powDifficulty ?? 0,
+        products: {
+          create: stocks.map(({ p, at }) => ({
+            sku: p.sku,
+            name: p.name,
+            priceCents: p.priceCents,
+            stockId: at.stockId,
+          })),
+        },
       },
-      ledger: {
-        create: input.products.map((p) => ({
-          sku: p.sku,
-          reason: "INITIAL" as const,
-          quantity: p.stock,
-          reference: "create",
-        })),
-      },
-    },
-    include: eventWithProducts,
-  });
+      include: eventWithProducts,
+    }),
+    deps.prisma.stockMovement.createMany({
+      data: stocks.map(({ p, at }) => ({
+        stockId: at.stockId,
+        reason: "INITIAL" as const,
+        quantity: p.stock,
+        reference: "create",
+      })),
+    }),
+  ]);
   // Its Redis state is built the way a lost one is rebuilt: from PostgreSQL, only where none
   // exists, so a rebuild racing this one (a join that found no state) cannot be overwritten.
   await rebuildEventState(deps, id).catch((err) =>
@@ -132,7 +148,10 @@ export async function applyTransition(
   return { event: await toView(deps, row), changed };
 }
 
-/** The status, and on the first LIVE the stock ceiling, in one statement; false if not allowed. */
+/**
+ * The status, and on the first LIVE its products' stocks LIVE with their ceiling, in one
+ * statement; false if not allowed.
+ */
 async function recordTransition(deps: Deps, eventId: string, from: EventStatus[], to: EventStatus) {
   const changed = await deps.prisma.$queryRaw<{ id: string }[]>`
     WITH e AS (
@@ -142,9 +161,11 @@ async function recordTransition(deps: Deps, eventId: string, from: EventStatus[]
       WHERE id = ${eventId} AND status = ANY(${from}::"EventStatus"[])
       RETURNING id
     ), ceiling AS (
-      -- The first time it goes LIVE fixes the stock ceiling (see the stock rules).
-      UPDATE "Product" SET "liveTotal" = total
-      WHERE ${to} = 'LIVE' AND "liveTotal" IS NULL AND "eventId" IN (SELECT id FROM e)
+      -- The first time it goes LIVE fixes the stock ceiling (src/stock/stock-rules.ts).
+      UPDATE "Stock" AS s
+      SET status = 'LIVE', "liveTotal" = COALESCE(s."liveTotal", s.total), "updatedAt" = now()
+      FROM "Product" AS p
+      WHERE ${to} = 'LIVE' AND s.status = 'DRAFT' AND s.id = p."stockId" AND p."eventId" IN (SELECT id FROM e)
     )
     SELECT id FROM e`;
   return changed.length > 0;
@@ -169,7 +190,7 @@ async function toView(deps: Deps, row: EventRow): Promise<EventView> {
   const counters = await readStock(deps.redis, row.id, skus).catch(() => skus.map(() => null));
   // Without Redis state (lost, or not rebuilt yet) the durable figures: sold from the orders.
   const soldInPostgres = counters.some((c) => c === null) ? await confirmedUnits(deps, row.id) : new Map();
-  const products: ProductView[] = row.products.map((p, i) => {
+  const products: ProductView[] = row.products.map(eventProduct).map((p, i) => {
     const live = counters[i];
     const sold = live?.sold ?? soldInPostgres.get(p.sku) ?? 0;
     return {

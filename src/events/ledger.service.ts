@@ -1,11 +1,15 @@
 // Reading an event's stock ledger (insert-only; every change of stock with its reason and
-// reference), in id order, a page at a time.
-import type { LedgerEntry } from "@prisma/client";
+// reference), in id order, a page at a time. Since issue 13 it is the core's ledger
+// (StockMovement) of the event's products' stocks, shown in the v1 shape: each movement with its
+// event and sku, and its reason under the sale's v1 name (SALE_REASONS).
+import type { StockMovementReason } from "@prisma/client";
 import { z } from "zod";
 import type { Deps } from "../deps.js";
 import { notFound } from "../errors.js";
+import type { StockMovementView } from "../stock/stock.schemas.js";
+import { movementsPage } from "../stock/stock-ledger.js";
 import { EVENT_ID, SKU, TIME } from "./event.schemas.js";
-import { type Page, pageLimit, toPage } from "./paging.js";
+import { type Page, pageLimit } from "./paging.js";
 
 export const ledgerQuery = z.strictObject({
   sku: SKU.optional().describe("Only this product's entries"),
@@ -19,6 +23,25 @@ export const ledgerQuery = z.strictObject({
 export type LedgerQuery = z.infer<typeof ledgerQuery>;
 
 export const LEDGER_REASONS = ["INITIAL", "ADJUST", "RESERVE", "SALE", "RESTORE", "CANCEL"] as const;
+type LedgerReason = (typeof LEDGER_REASONS)[number];
+
+/**
+ * The core reason a sale's movement is written with, per v1 name: a reservation is a take (its
+ * ticket), a sale confirms it and a failed purchase releases it (the order), a cancel returns
+ * the units (the order).
+ */
+export const SALE_REASONS = {
+  INITIAL: "INITIAL",
+  ADJUST: "ADJUST",
+  RESERVE: "TAKE",
+  SALE: "CONFIRM",
+  RESTORE: "RELEASE",
+  CANCEL: "RETURN",
+} as const satisfies Record<LedgerReason, StockMovementReason>;
+
+const V1_REASON = new Map<string, LedgerReason>(
+  Object.entries(SALE_REASONS).map(([v1, core]) => [core, v1 as LedgerReason]),
+);
 
 export const ledgerEntryView = z
   .object({
@@ -39,27 +62,28 @@ export async function listLedger(
   q: LedgerQuery,
 ): Promise<Page<LedgerEntryView>> {
   await requireEvent(deps, eventId);
-  const rows = await deps.prisma.ledgerEntry.findMany({
-    where: {
-      eventId,
-      ...(q.sku ? { sku: q.sku } : {}),
-      ...(q.cursor ? { id: { gt: BigInt(q.cursor) } } : {}),
-    },
-    orderBy: { id: "asc" },
-    take: q.limit + 1,
+  const products = await deps.prisma.product.findMany({
+    where: { eventId, ...(q.sku ? { sku: q.sku } : {}) },
+    select: { sku: true, stockId: true },
   });
-  return toPage(rows, q.limit, toLedgerView, (row) => row.id.toString());
+  const skuOf = new Map(products.map((p) => [p.stockId, p.sku]));
+  return movementsPage(deps, [...skuOf.keys()], q, (m) =>
+    toLedgerView(eventId, skuOf.get(m.stockId) ?? "", m),
+  );
 }
 
-export function toLedgerView(row: LedgerEntry): LedgerEntryView {
+export function toLedgerView(eventId: string, sku: string, m: StockMovementView): LedgerEntryView {
+  const reason = V1_REASON.get(m.reason);
+  // An event product's stock moves only by the sale (and its admin): never INBOUND or a transfer.
+  if (!reason) throw new Error(`movement ${m.id} of ${m.stockId}: ${m.reason} has no v1 name`);
   return {
-    id: row.id.toString(),
-    eventId: row.eventId,
-    sku: row.sku,
-    reason: row.reason,
-    quantity: row.quantity,
-    reference: row.reference,
-    createdAt: row.createdAt.toISOString(),
+    id: m.id,
+    eventId,
+    sku,
+    reason,
+    quantity: m.quantity,
+    reference: m.reference,
+    createdAt: m.createdAt,
   };
 }
 

@@ -64,7 +64,10 @@ export async function getStats(deps: Deps, eventId: string, skus?: string[]): Pr
 async function durableStats(deps: Deps, eventId: string, skus: string[]): Promise<Stats> {
   const [tickets, products, sold] = await Promise.all([
     deps.prisma.ticket.groupBy({ by: ["status", "reason"], where: { eventId }, _count: { _all: true } }),
-    deps.prisma.product.findMany({ where: { eventId }, select: { sku: true, total: true } }),
+    deps.prisma.product.findMany({
+      where: { eventId },
+      select: { sku: true, stock: { select: { total: true } } },
+    }),
     deps.prisma.order.groupBy({
       by: ["sku"],
       where: { eventId, status: "CONFIRMED" },
@@ -76,7 +79,7 @@ async function durableStats(deps: Deps, eventId: string, skus: string[]): Promis
       .filter((t) => t.status === status && (reason === undefined || t.reason === reason))
       .reduce((sum, t) => sum + t._count._all, 0);
   const soldOf = new Map(sold.map((r) => [r.sku, r._sum.quantity ?? 0]));
-  const totalOf = new Map(products.map((p) => [p.sku, p.total]));
+  const totalOf = new Map(products.map((p) => [p.sku, p.stock.total ?? 0]));
   return {
     joins: tickets.reduce((sum, t) => sum + t._count._all, 0),
     waiting: count("PREQUEUE") + count("QUEUED"),

@@ -1,5 +1,6 @@
 // Stock adjustments of a product while its sale may be running (the stock rules of shared
-// API.md). PostgreSQL holds the total; Redis follows it under the product's row lock, by an
+// API.md, src/stock/stock-rules.ts). PostgreSQL holds the total, on the product's core Stock
+// row (kind EVENT); Redis follows it under that row's lock, by an
 // absolute step (applying it twice changes nothing). The order keeps Redis's total at or
 // below PostgreSQL's whenever they differ, so a crash at any point can leave units unsold
 // for a moment, never sell one PostgreSQL does not have:
@@ -11,18 +12,21 @@
 import type { Deps } from "../deps.js";
 import { AppError, notFound } from "../errors.js";
 import { setTotal } from "../redis/steps/stock-counters.js";
+import { ruleOnTotal } from "../stock/stock-rules.js";
 import type { ProductView } from "./event.schemas.js";
 import { readStock, type StockCounters } from "./event-state.js";
 
 interface EventLockRow {
   status: string;
-  firstLiveAt: Date | null;
   perUserLimit: number;
 }
 
 interface ProductLockRow {
   name: string;
   priceCents: number;
+  stockId: string;
+  /** The stock's: DRAFT until the event first went LIVE. */
+  status: string;
   total: number;
   liveTotal: number | null;
   perUserLimit: number | null;
@@ -42,7 +46,7 @@ export async function adjustStock(
         // Event first, then product: the lifecycle transitions lock in the same order. The
         // share lock keeps the event from ending (or first going LIVE) under this change.
         const [event] = await tx.$queryRaw<EventLockRow[]>`
-        SELECT "status"::text AS "status", "firstLiveAt", "perUserLimit"
+        SELECT "status"::text AS "status", "perUserLimit"
         FROM "Event" WHERE "id" = ${eventId} FOR SHARE`;
         if (!event) throw notFound("event", { eventId });
         if (event.status === "ENDED") {
@@ -52,15 +56,18 @@ export async function adjustStock(
             details: { status: event.status },
           });
         }
-        // Serializes adjustments of one product across every API process.
+        // Serializes adjustments of one product across every API process: its stock's row lock.
         const [row] = await tx.$queryRaw<ProductLockRow[]>`
-        SELECT "name", "priceCents", "total", "liveTotal", "perUserLimit"
-        FROM "Product" WHERE "eventId" = ${eventId} AND "sku" = ${sku} FOR UPDATE`;
+        SELECT p."name", p."priceCents", p."stockId", s."status"::text AS "status",
+               s."total", s."liveTotal", s."perUserLimit"
+        FROM "Product" p JOIN "Stock" s ON s."id" = p."stockId"
+        WHERE p."eventId" = ${eventId} AND p."sku" = ${sku} FOR UPDATE OF s`;
         if (!row) throw notFound("product", { eventId, sku });
 
         // Before the first LIVE there is no ceiling; afterwards the total of that moment.
-        const ceiling = event.firstLiveAt === null ? null : (row.liveTotal ?? row.total);
-        if (ceiling !== null && newTotal > ceiling) {
+        const ruling = ruleOnTotal(row, newTotal);
+        const ceiling = ruling.ceiling;
+        if (ruling.kind === "aboveCeiling") {
           const [live] = await readStock(deps.redis, eventId, [sku]);
           throw stockRule({
             asked: newTotal,
@@ -80,17 +87,24 @@ export async function adjustStock(
               retryAfterSeconds: 1,
             });
           }
-          if (step.kind === "belowFloor")
-            throw stockRule({ asked: newTotal, min: step.floor, max: ceiling, live: step });
+          if (step.kind === "belowFloor") {
+            const below = ruleOnTotal(row, newTotal, step.floor);
+            throw stockRule({ asked: newTotal, min: step.floor, max: below.ceiling, live: step });
+          }
           lowered = step.kind === "set" || step.kind === "short" ? step : null;
         }
         // The counters at the moment of this change, under the row lock: what the answer shows
         // (read after the commit, they could carry another adjustment's total).
         const at = newTotal < row.total ? null : ((await readStock(deps.redis, eventId, [sku]))[0] ?? null);
-        await tx.product.update({ where: { eventId_sku: { eventId, sku } }, data: { total: newTotal } });
+        await tx.stock.update({ where: { id: row.stockId }, data: { total: newTotal } });
         if (newTotal !== row.total) {
-          await tx.ledgerEntry.create({
-            data: { eventId, sku, reason: "ADJUST", quantity: newTotal - row.total, reference: "admin" },
+          await tx.stockMovement.create({
+            data: {
+              stockId: row.stockId,
+              reason: "ADJUST",
+              quantity: newTotal - row.total,
+              reference: "admin",
+            },
           });
         }
         return {
@@ -127,7 +141,7 @@ export async function adjustStock(
 }
 
 /**
- * Sets Redis's total of a product to PostgreSQL's committed one, holding the product's row
+ * Sets Redis's total of a product to PostgreSQL's committed one, holding its stock's row
  * lock so no adjustment interleaves; `synced` when Redis differed, `live` the counters after
  * (one read, under the lock). Idempotent: the reconciler runs it on every pass.
  */
@@ -139,7 +153,8 @@ export async function syncTotal(
   return deps.prisma.$transaction(
     async (tx) => {
       const [row] = await tx.$queryRaw<{ total: number }[]>`
-        SELECT "total" FROM "Product" WHERE "eventId" = ${eventId} AND "sku" = ${sku} FOR SHARE`;
+        SELECT s."total" FROM "Product" p JOIN "Stock" s ON s."id" = p."stockId"
+        WHERE p."eventId" = ${eventId} AND p."sku" = ${sku} FOR SHARE OF s`;
       const [live] = await readStock(deps.redis, eventId, [sku]);
       if (!row || !live || live.total === row.total) return { synced: false, live: live ?? null };
       const set = await setTotal(deps.redis, { eventId, sku }, row.total, "sync");

@@ -6,6 +6,7 @@ import { Gauge, type Registry } from "prom-client";
 import type { Deps } from "../deps.js";
 import { redisErrors } from "../metrics.js";
 import { readStockStates } from "../redis/steps/stock-state.js";
+import { EVENT_KIND } from "../stock/stock-groups.js";
 
 /** Most stocks reported: a bound on the series one scrape makes. */
 const MAX_STOCKS = 2000;
@@ -21,7 +22,8 @@ export function registerStockMetrics(registry: Registry, deps: Deps): void {
       this.reset();
       try {
         const stocks = await deps.prisma.stock.findMany({
-          where: { status: "LIVE" },
+          // An event product's stock is the sale's: its figures are the sale metrics' (sale-metrics.ts).
+          where: { status: "LIVE", kind: { not: EVENT_KIND } },
           select: { id: true, group: true, kind: true },
           orderBy: { createdAt: "desc" },
           take: MAX_STOCKS,

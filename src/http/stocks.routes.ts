@@ -1,6 +1,8 @@
 // The stock core over HTTP (shared API.md, "v2 additions": stocks and takes). The admin makes
 // and runs stocks; other services take, confirm and release by their own reference, with a
-// service key scoped to `stocks` or `stock:<stockId>`. Thin routes over src/stock/.
+// service key scoped to `stocks` or `stock:<stockId>`. Thin routes over src/stock/. An event
+// product's stock (kind EVENT) may be read here, with its ledger; every change of it goes
+// through its event (409 INVALID_STATE).
 import type { Request } from "express";
 import { z } from "zod";
 import type { Deps } from "../deps.js";
@@ -81,6 +83,9 @@ export function stockAdminRoutes(deps: Deps): ApiRouter {
       method: "get",
       path: "/stocks",
       summary: "Every stock, newest first, with its figures",
+      description:
+        "The stocks made here (kind STOCK). A coupon's, a location's and an event product's stocks are " +
+        "listed with their coupon, location and event; each can be read by id.",
       responses: { 200: { description: "The stocks", schema: z.array(stockView) } },
     },
     async () => {
@@ -146,7 +151,7 @@ export function stockAdminRoutes(deps: Deps): ApiRouter {
       summary: "Copy the live figures to PostgreSQL (sets remainSyncedAt)",
       params: stockParams,
       responses: stockResponse,
-      errors: ["NOT_FOUND"],
+      errors: ["NOT_FOUND", "INVALID_STATE"],
     },
     async ({ params }) => {
       await syncStock(deps, params.stockId);
@@ -161,7 +166,7 @@ export function stockAdminRoutes(deps: Deps): ApiRouter {
       summary: "Close the stock (CLOSED; again: 200): no take from now on, figures final, Redis forgets it",
       params: stockParams,
       responses: stockResponse,
-      errors: ["NOT_FOUND"],
+      errors: ["NOT_FOUND", "INVALID_STATE"],
     },
     async ({ params }) => {
       await closeStock(deps, params.stockId);
@@ -236,12 +241,13 @@ export function stockServiceRoutes(deps: Deps): ApiRouter {
         "201 with the take (HELD) when it moved the stock; the same reference and body again → 200 the " +
         "same take and nothing moves; the same reference with another body → 409 REFERENCE_CONFLICT. " +
         "SOLD_OUT, LIMIT_REACHED (a stock with a per-user limit needs userId), SALE_NOT_OPEN (not LIVE, " +
-        "or outside its period).",
+        "or outside its period); an event product's stock → 409 INVALID_STATE (sold through its " +
+        "event's waiting room only).",
       params: stockParams,
       body: takeInput,
       use: [requireScope(stockScope)],
       responses: byReference(takeView, "Taken now", "Taken before by this reference: nothing moved"),
-      errors: [...TAKE_ERRORS],
+      errors: [...TAKE_ERRORS, "INVALID_STATE"],
     },
     async ({ params, body }) => {
       const answer = await take(deps, {
@@ -295,7 +301,7 @@ export function stockServiceRoutes(deps: Deps): ApiRouter {
       params: takeParams,
       use: [requireScope(stockScope)],
       responses: takeResponse,
-      errors: ["NOT_FOUND"],
+      errors: ["NOT_FOUND", "INVALID_STATE"],
     },
     async ({ params }) => {
       const [row] = await release(deps, params.reference, [params.stockId]);

@@ -1,8 +1,9 @@
 // Cancelling a confirmed order. PostgreSQL holds the intent: one statement turns the order
-// CANCELLED once, with its CANCEL ledger row and its ticket. Redis follows by a step keyed by
-// the ticket's status (the units go back once); when that step is lost (Redis away, a crash),
-// the reconciler applies it, and its repair marks the ticket cancelled in the same atomic
-// step as the counters, so a later cancel step finds nothing left to give back.
+// CANCELLED once, with its ledger row (RETURN on its product's stock) and its ticket. Redis
+// follows by a step keyed by the ticket's status (the units go back once); when that step is
+// lost (Redis away, a crash), the reconciler applies it, and its repair marks the ticket
+// cancelled in the same atomic step as the counters, so a later cancel step finds nothing left
+// to give back.
 import type { Deps } from "../deps.js";
 import { AppError, notFound } from "../errors.js";
 import { cancelPurchase } from "../redis/steps/cancel-purchase.js";
@@ -39,8 +40,10 @@ async function recordCancel(deps: Deps, orderId: string): Promise<void> {
       WHERE id = ${orderId} AND status = 'CONFIRMED'
       RETURNING id, "eventId", sku, quantity, "ticketId"
     ), ledger AS (
-      INSERT INTO "LedgerEntry" ("eventId", sku, reason, quantity, reference)
-      SELECT "eventId", sku, 'CANCEL', quantity, id FROM c
+      -- The units back on the product's core stock: RETURN (v1 name: CANCEL).
+      INSERT INTO "StockMovement" ("stockId", reason, quantity, reference)
+      SELECT p."stockId", 'RETURN', c.quantity, c.id
+      FROM c JOIN "Product" p ON p."eventId" = c."eventId" AND p.sku = c.sku
     )
     UPDATE "Ticket" AS t SET status = 'CANCELLED' FROM c WHERE t.id = c."ticketId"`;
 }

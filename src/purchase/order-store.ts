@@ -1,7 +1,7 @@
-// The durable side of purchases: each order with its two ledger rows and its ticket's
-// outcome, all or nothing, at most one order per ticket. Orders placed at the same time
-// share one statement (a group commit): one round trip and one commit for many purchases,
-// while each still gets its own answer.
+// The durable side of purchases: each order with its two ledger rows (on its product's core
+// stock: TAKE, then CONFIRM or RELEASE) and its ticket's outcome, all or nothing, at most one
+// order per ticket. Orders placed at the same time share one statement (a group commit): one
+// round trip and one commit for many purchases, while each still gets its own answer.
 import type { PrismaClient } from "@prisma/client";
 import { isConnectionFault } from "../db/faults.js";
 import { GroupCommit } from "../db/group-commit.js";
@@ -88,11 +88,14 @@ export class OrderStore {
         ON CONFLICT ("ticketId") DO NOTHING
         RETURNING id, "ticketId", "eventId", sku, quantity, status, reason
       ), ledger AS (
-        INSERT INTO "LedgerEntry" ("eventId", sku, reason, quantity, reference)
-        SELECT p."eventId", p.sku, l.reason::"LedgerReason", p.quantity, l.reference
-        FROM placed p CROSS JOIN LATERAL (VALUES
-          (1, 'RESERVE', p."ticketId"),
-          (2, CASE WHEN p.status = 'FAILED' THEN 'RESTORE' ELSE 'SALE' END, p.id)
+        -- The product's core ledger (v1: RESERVE, then SALE or RESTORE; see events/ledger.service.ts).
+        INSERT INTO "StockMovement" ("stockId", reason, quantity, reference)
+        SELECT pr."stockId", l.reason::"StockMovementReason", p.quantity, l.reference
+        FROM placed p
+        JOIN "Product" pr ON pr."eventId" = p."eventId" AND pr.sku = p.sku
+        CROSS JOIN LATERAL (VALUES
+          (1, 'TAKE', p."ticketId"),
+          (2, CASE WHEN p.status = 'FAILED' THEN 'RELEASE' ELSE 'CONFIRM' END, p.id)
         ) AS l(n, reason, reference)
         ORDER BY p.id, l.n
       ), ticket AS (

@@ -1,8 +1,8 @@
 // Archiving an ended sale: once nothing of it waits or is in flight and Redis agrees with
 // PostgreSQL, PostgreSQL keeps it for good (Event.archivedAt) and its Redis state, queue
 // included, is deleted. From then on PostgreSQL answers every read of it, no loop looks at
-// it, and nothing rebuilds it. archivedAt is written first: a crash half way through the
-// deletion leaves an archived event whose keys the next pass deletes.
+// it, and nothing rebuilds it. archivedAt is written first (with its products' stocks CLOSED):
+// a crash half way through the deletion leaves an archived event whose keys the next pass deletes.
 import type { Cluster, Redis } from "ioredis";
 import type { Deps } from "../deps.js";
 import { keys } from "../redis/keys.js";
@@ -50,11 +50,19 @@ export async function archiveIfSettled(deps: Deps, eventId: string, settled: boo
     return false;
   }
   if (Date.now() - since < SETTLED_FOR_MS) return false;
-  const { count } = await deps.prisma.event.updateMany({
-    where: { id: eventId, status: "ENDED", archivedAt: null },
-    data: { archivedAt: new Date() },
-  });
-  if (count === 0) return false;
+  // The event and its products' stocks (CLOSED: their figures final), in one statement.
+  const archived = await deps.prisma.$queryRaw<{ id: string }[]>`
+    WITH e AS (
+      UPDATE "Event" SET "archivedAt" = now(), "updatedAt" = now()
+      WHERE id = ${eventId} AND status = 'ENDED' AND "archivedAt" IS NULL
+      RETURNING id, "archivedAt"
+    ), closed AS (
+      UPDATE "Stock" AS s SET status = 'CLOSED', "archivedAt" = e."archivedAt", "updatedAt" = now()
+      FROM "Product" AS p, e
+      WHERE p."eventId" = e.id AND s.id = p."stockId"
+    )
+    SELECT id FROM e`;
+  if (archived.length === 0) return false;
   await forgetEvent(deps, eventId);
   deps.log.info({ eventId }, "archived the ended sale: PostgreSQL answers for it from now on");
   return true;

@@ -10,6 +10,7 @@
 // Reservations in flight were lost with Redis: their tickets queue again, and the order
 // (unique per ticket) keeps a purchase that already committed from happening twice.
 import type { Deps } from "../deps.js";
+import { eventProduct, productStock } from "../events/event-products.js";
 import { loadProductStock, metaFields } from "../events/event-state.js";
 import { keys } from "../redis/keys.js";
 import { isFinalStatus } from "../waiting-room/ticket.schemas.js";
@@ -32,8 +33,12 @@ export async function rebuildEventState(deps: Deps, eventId: string): Promise<Re
       RETURNING l."archivedAt" IS NOT NULL AS archived`;
     if (!bumped) return "missing";
     if (bumped.archived) return "archived";
-    const event = await deps.prisma.event.findUnique({ where: { id: eventId }, include: { products: true } });
-    if (!event) return "missing";
+    const row = await deps.prisma.event.findUnique({
+      where: { id: eventId },
+      include: { products: { include: productStock } },
+    });
+    if (!row) return "missing";
+    const event = { ...row, products: row.products.map(eventProduct) };
     const [tickets, orders] = await Promise.all([
       deps.prisma.ticket.findMany({ where: { eventId }, orderBy: [{ seq: "asc" }, { createdAt: "asc" }] }),
       deps.prisma.order.findMany({ where: { eventId } }),

@@ -192,7 +192,8 @@ async function compareAndRepair(
   // between the two reads is seen by Redis and never counted as drift.
   const [[pg], orders] = await Promise.all([
     deps.prisma.$queryRaw<{ total: number }[]>`
-      SELECT total FROM "Product" WHERE "eventId" = ${eventId} AND sku = ${sku}`,
+      SELECT s.total FROM "Product" p JOIN "Stock" s ON s.id = p."stockId"
+      WHERE p."eventId" = ${eventId} AND p.sku = ${sku}`,
     deps.prisma.order.findMany({
       where: { eventId, sku, status: { in: ["CONFIRMED", "CANCELLED"] } },
       select: { ticketId: true, userId: true, quantity: true, status: true },

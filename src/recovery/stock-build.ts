@@ -2,9 +2,11 @@
 // state is missing (Redis lost it). The build raises Stock.stateEpoch under the stock's row
 // lock and reads its takes in the same transaction; a take answered by an older state can then
 // no longer be recorded (src/stock/take-store.ts recordTaken), and the load is keyed by the
-// epoch, so a slower builder cannot overwrite a newer state.
+// epoch, so a slower builder cannot overwrite a newer state. Never an event product's stock
+// (kind EVENT): its event's rebuild (rebuild.ts) builds it, from the sale's tickets and orders.
 import type { Deps } from "../deps.js";
 import { loadStock, type TakeEntry } from "../redis/steps/stock-state.js";
+import { EVENT_KIND } from "../stock/stock-groups.js";
 
 export type BuildResult = "built" | "newerThere" | "notLive" | "unknown";
 
@@ -22,7 +24,7 @@ export async function buildStockState(deps: Deps, stockId: string): Promise<Buil
       }[]
     >`
       UPDATE "Stock" SET "stateEpoch" = "stateEpoch" + 1
-      WHERE id = ${stockId} AND "status" = 'LIVE'
+      WHERE id = ${stockId} AND "status" = 'LIVE' AND "kind" <> ${EVENT_KIND}
       RETURNING "group", "status", "total", "perUserLimit", "startsAt", "endsAt", "stateEpoch"`;
     if (!stock) return null;
     const takes = await tx.take.findMany({

@@ -7,6 +7,8 @@
 //  5. (reconcile passes) sets Redis's total to PostgreSQL's, and repairs counters that drifted;
 //  6. archives CLOSED stocks with nothing in flight: final figures in PostgreSQL, Redis forgets;
 //  7. finishes what a crash left of catalog orders (catalog-orders.ts).
+// An event product's stock (kind EVENT) is not this pass's: the sale's own loop (converge.ts)
+// drives it, from its tickets and orders.
 // A drift repaired is reported with the stock's location when it is a location's (src/catalog/).
 import type { Stock, TakeStatus } from "@prisma/client";
 import type { Deps } from "../deps.js";
@@ -14,6 +16,7 @@ import { stockLoopWork } from "../metrics.js";
 import { keys } from "../redis/keys.js";
 import { setTotalAt } from "../redis/steps/stock-counters.js";
 import { forgetStock, readStockStates, repairTakes, type TakeEntry } from "../redis/steps/stock-state.js";
+import { EVENT_KIND } from "../stock/stock-groups.js";
 import { closeStock, settledFigures } from "../stock/stocks.service.js";
 import { recordApplied, recordReleased } from "../stock/take-store.js";
 import { applyConfirm, applyRelease, drive } from "../stock/takes.service.js";
@@ -65,7 +68,7 @@ export async function convergeStocks(
   const loose = await deps.prisma.$queryRaw<LooseTake[]>`
     SELECT t."stockId", t."reference", t."userId", t."quantity", t."status", s."group"
     FROM "Take" t JOIN "Stock" s ON s.id = t."stockId"
-    WHERE t."applied" IS NULL AND t."updatedAt" < ${since}
+    WHERE t."applied" IS NULL AND t."updatedAt" < ${since} AND s."kind" <> ${EVENT_KIND}
     ORDER BY t."updatedAt" LIMIT ${BATCH}`;
   for (const lines of byReference(loose)) {
     const first = lines[0];
@@ -113,7 +116,7 @@ export async function convergeStocks(
     }
   }
   const ended = await deps.prisma.stock.findMany({
-    where: { status: "LIVE", endsAt: { lte: new Date() } },
+    where: { status: "LIVE", endsAt: { lte: new Date() }, kind: { not: EVENT_KIND } },
     select: { id: true },
   });
   for (const s of ended) {
@@ -123,7 +126,7 @@ export async function convergeStocks(
 
   // 4, 5 and 6, per stock not archived.
   const stocks = await deps.prisma.stock.findMany({
-    where: { status: { in: ["LIVE", "CLOSED"] }, archivedAt: null },
+    where: { status: { in: ["LIVE", "CLOSED"] }, archivedAt: null, kind: { not: EVENT_KIND } },
   });
   const states = await readStockStates(
     deps.redis,

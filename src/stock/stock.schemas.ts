@@ -4,7 +4,10 @@ import { z } from "zod";
 import { TIME, TIME_INPUT } from "../events/event.schemas.js";
 import { pageLimit } from "../events/paging.js";
 
-export const STOCK_ID = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "a stock id");
+/** A stock's own id, or an event product's: "<eventId>.<sku>" (src/redis/keys.ts eventStock). */
+export const STOCK_ID = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}(\.[A-Za-z0-9._-]{1,64})?$/, "a stock id, or <eventId>.<sku>");
 export const REFERENCE = z
   .string()
   .regex(/^[A-Za-z0-9._:@/-]{1,128}$/, "1–128 characters of A-Z a-z 0-9 . _ : @ / -")

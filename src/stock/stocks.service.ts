@@ -11,6 +11,8 @@ import { keys } from "../redis/keys.js";
 import { setTotalAt } from "../redis/steps/stock-counters.js";
 import { closeStock as closeStep, readStockStates } from "../redis/steps/stock-state.js";
 import type { CreateStockInput, StockView } from "./stock.schemas.js";
+import { EVENT_KIND, refuseEventStock } from "./stock-groups.js";
+import { ruleOnTotal } from "./stock-rules.js";
 
 export const newStockId = () => `stk_${randomBytes(9).toString("base64url")}`;
 
@@ -52,8 +54,16 @@ async function requireStock(deps: Deps, stockId: string): Promise<Stock> {
   return row;
 }
 
+/** requireStock() of a stock the core's admin actions may change: not an event product's. */
+async function requireOwnStock(deps: Deps, stockId: string): Promise<Stock> {
+  const row = await requireStock(deps, stockId);
+  refuseEventStock({ stockId, kind: row.kind });
+  return row;
+}
+
 /** DRAFT → LIVE (again: 200): the ceiling is the total it has now; its state is built in Redis. */
 export async function confirmStock(deps: Deps, stockId: string): Promise<Stock> {
+  await requireOwnStock(deps, stockId);
   const changed = await deps.prisma.stock.updateMany({
     where: { id: stockId, status: "DRAFT" },
     data: { status: "LIVE" },
@@ -90,6 +100,7 @@ export async function setStockTotal(deps: Deps, stockId: string, total: number |
     async (tx) => {
       const [row] = await tx.$queryRaw<Stock[]>`SELECT * FROM "Stock" WHERE id = ${stockId} FOR UPDATE`;
       if (!row) throw notFound("stock", { stockId });
+      refuseEventStock({ stockId, kind: row.kind });
       if (row.status === "CLOSED") {
         throw new AppError({
           code: "INVALID_STATE",
@@ -114,7 +125,7 @@ export async function setStockTotal(deps: Deps, stockId: string, total: number |
         });
       }
       if (total === null || row.total === null) return row;
-      if (row.liveTotal !== null && total > row.liveTotal) {
+      if (ruleOnTotal(row, total).kind === "aboveCeiling") {
         throw stockRule("A live stock's total may not go above the total it went live with", {
           current: row.total,
           max: row.liveTotal,
@@ -124,6 +135,7 @@ export async function setStockTotal(deps: Deps, stockId: string, total: number |
       if (total < row.total) {
         const lowered = await setTotalAt(deps.redis, address, total, "check");
         if (lowered.kind === "belowFloor") {
+          // The step refuses exactly when the rule does (below what it holds and has taken).
           throw stockRule("The total may not go below what is held and taken", {
             min: lowered.floor,
             max: row.liveTotal,
@@ -143,7 +155,7 @@ export async function setStockTotal(deps: Deps, stockId: string, total: number |
 
 /** Copies the live `remaining` to PostgreSQL (what the admin view shows between syncs). */
 export async function syncStock(deps: Deps, stockId: string): Promise<Stock> {
-  const row = await requireStock(deps, stockId);
+  const row = await requireOwnStock(deps, stockId);
   if (row.status !== "LIVE") return row;
   const [live] = await readStockStates(deps.redis, [{ group: row.group, stockId }]);
   if (!live) return row;
@@ -158,6 +170,7 @@ export async function syncStock(deps: Deps, stockId: string): Promise<Stock> {
  * PostgreSQL and Redis forgets it once every take in flight is settled (the loop archives it).
  */
 export async function closeStock(deps: Deps, stockId: string): Promise<Stock> {
+  await requireOwnStock(deps, stockId);
   await deps.prisma.stock.updateMany({
     where: { id: stockId, status: { in: ["DRAFT", "LIVE"] } },
     data: { status: "CLOSED" },
@@ -173,11 +186,17 @@ export async function closeStock(deps: Deps, stockId: string): Promise<Stock> {
   return row;
 }
 
-/** Held and taken units per stock, from PostgreSQL's takes. */
+/**
+ * Held and taken units per stock, from PostgreSQL's takes; an event product's (its units move by
+ * the sale's purchases, not by takes) from its ledger: held = TAKE − CONFIRM − RELEASE,
+ * taken = CONFIRM − RETURN.
+ */
 export async function settledFigures(
   deps: Deps,
   stockIds: string[],
+  eventStockIds: string[] = [],
 ): Promise<Map<string, { held: number; taken: number }>> {
+  const fromLedger = await ledgerFigures(deps, eventStockIds);
   const rows = await deps.prisma.take.groupBy({
     by: ["stockId", "status"],
     where: { stockId: { in: stockIds }, status: { in: ["HELD", "CONFIRMED"] } },
@@ -191,6 +210,26 @@ export async function settledFigures(
     if (r.status === "HELD") f.held = r._sum.quantity ?? 0;
     else f.taken = r._sum.quantity ?? 0;
   }
+  for (const [id, f] of fromLedger) out.set(id, f);
+  return out;
+}
+
+async function ledgerFigures(deps: Deps, stockIds: string[]) {
+  const out = new Map<string, { held: number; taken: number }>();
+  if (stockIds.length === 0) return out;
+  const sums = await deps.prisma.stockMovement.groupBy({
+    by: ["stockId", "reason"],
+    where: { stockId: { in: stockIds }, reason: { in: ["TAKE", "CONFIRM", "RELEASE", "RETURN"] } },
+    _sum: { quantity: true },
+  });
+  for (const id of stockIds) {
+    const sum = (reason: string) =>
+      sums.find((r) => r.stockId === id && r.reason === reason)?._sum.quantity ?? 0;
+    out.set(id, {
+      held: sum("TAKE") - sum("CONFIRM") - sum("RELEASE"),
+      taken: sum("CONFIRM") - sum("RETURN"),
+    });
+  }
   return out;
 }
 
@@ -200,9 +239,11 @@ export async function stockViews(deps: Deps, rows: Stock[]): Promise<StockView[]
     deps.redis,
     rows.map((r) => ({ group: r.group, stockId: r.id })),
   );
+  const notLive = rows.filter((_, i) => !(rows[i]?.status === "LIVE" && live[i]));
   const settled = await settledFigures(
     deps,
-    rows.filter((_, i) => !(rows[i]?.status === "LIVE" && live[i])).map((r) => r.id),
+    notLive.filter((r) => r.kind !== EVENT_KIND).map((r) => r.id),
+    notLive.filter((r) => r.kind === EVENT_KIND).map((r) => r.id),
   );
   return rows.map((row, i) => {
     const state = row.status === "LIVE" ? live[i] : null;

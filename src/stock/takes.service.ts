@@ -11,7 +11,7 @@ import { stockTakes } from "../metrics.js";
 import { buildStockState } from "../recovery/stock-build.js";
 import { readStockStates } from "../redis/steps/stock-state.js";
 import { confirmTake, releaseTake, type TakeLine, takeStock } from "../redis/steps/stock-takes.js";
-import { stockAddresses } from "./stock-groups.js";
+import { ownStockAddresses, refuseEventStocks } from "./stock-groups.js";
 import {
   type LineIntent,
   readTake,
@@ -45,7 +45,7 @@ const MAX_TRIES = 5;
 const SETTLED: TakeStatus[] = ["HELD", "CONFIRMED", "RELEASED"];
 
 export async function take(deps: Deps, req: TakeRequest): Promise<TakeAnswer> {
-  const stocks = await stockAddresses(
+  const stocks = await ownStockAddresses(
     deps,
     req.lines.map((l) => l.stockId),
   );
@@ -146,6 +146,7 @@ function refusal(reason: "SOLD_OUT" | "LIMIT_REACHED" | "SALE_NOT_OPEN", stockId
 
 /** Gives a take back, exactly once, whatever its status (a repeat answers as it stands). */
 export async function release(deps: Deps, reference: string, stockIds: string[]): Promise<TakeRow[]> {
+  await refuseEventStocks(deps, stockIds);
   const rows = await readTake(deps.prisma, reference, stockIds);
   if (rows.length === 0) throw notFound("take", { reference });
   await recordReleased(deps.prisma, reference, stockIds);
@@ -174,6 +175,7 @@ export async function applyRelease(
 
 /** Makes a HELD take final: no release by a timeout. RELEASED (or never taken) → 409. */
 export async function confirm(deps: Deps, reference: string, stockIds: string[]): Promise<TakeRow[]> {
+  await refuseEventStocks(deps, stockIds);
   const rows = await readTake(deps.prisma, reference, stockIds);
   if (rows.length === 0) throw notFound("take", { reference });
   if (rows.some((r) => r.status !== "HELD" && r.status !== "CONFIRMED")) {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Deps } from "../../src/deps.js";
 import { keys } from "../../src/redis/keys.js";
 import { ADMIN_TOKEN, eventually, liveEvent, startTestStack, type TestStack } from "../support/app.js";
+import { eventMovements } from "../support/ledger.js";
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -194,10 +195,7 @@ describe("orders and ledger, a page at a time", () => {
   it("pages the ledger by id, per product or whole, and it adds up", async () => {
     const { deps } = stack;
     const { event } = await sale(deps, 6, 4);
-    const rows = await deps.prisma.ledgerEntry.findMany({
-      where: { eventId: event.id },
-      orderBy: { id: "asc" },
-    });
+    const rows = await eventMovements(deps, event.id);
     const base = `/api/admin/events/${event.id}/ledger`;
 
     const whole = (await allPages(base, 4)).flatMap((p) => p.items);

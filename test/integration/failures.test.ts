@@ -8,6 +8,7 @@ import { reconcileEvent } from "../../src/recovery/reconcile.js";
 import { keys } from "../../src/redis/keys.js";
 import { ADMIN_TOKEN, eventually, liveEvent, startTestStack, type TestStack } from "../support/app.js";
 import { expectInvariants, fireJoins, waitForAllFinal } from "../support/invariants.js";
+import { eventMovements } from "../support/ledger.js";
 import { reserve } from "../support/lua.js";
 
 let stack: TestStack;
@@ -39,7 +40,7 @@ describe("declined payments", () => {
     expect(orders.filter((o) => o.status === "FAILED").every((o) => o.reason === "PAYMENT_DECLINED")).toBe(
       true,
     );
-    const restores = await deps.prisma.ledgerEntry.count({ where: { eventId: event.id, reason: "RESTORE" } });
+    const restores = (await eventMovements(deps, event.id, "RELEASE")).length;
     expect(restores).toBe(count("FAILED"));
     expect(await deps.redis.hget(keys.stats(event.id), "failed:PAYMENT_DECLINED")).toBe(
       String(count("FAILED")),
@@ -73,7 +74,7 @@ describe("restore exactly once", () => {
     if (orders[0]?.status === "CONFIRMED")
       expect(stock).toMatchObject({ remaining: "4", reserved: "0", sold: "1" });
     else expect(stock).toMatchObject({ remaining: "5", reserved: "0", sold: "0" });
-    expect(await deps.prisma.ledgerEntry.count({ where: { eventId: event.id, reason: "RESERVE" } })).toBe(1);
+    expect(await eventMovements(deps, event.id, "TAKE")).toHaveLength(1);
     await deps.queues.get(event.id).resume();
     await waitForAllFinal(deps, event.id);
     await expectInvariants(deps, event.id);

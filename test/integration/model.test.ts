@@ -34,6 +34,7 @@ import {
   startCuttableProxy,
 } from "../support/convergence.js";
 import { expectInvariants } from "../support/invariants.js";
+import { productLedgers } from "../support/ledger.js";
 import { type OwnDatabase, ownDatabase } from "../support/own-database.js";
 
 const SEED = Number(process.env.DQ_MODEL_SEED ?? 20261204);
@@ -109,11 +110,11 @@ type Cmd = fc.AsyncCommand<Model, Real>;
 async function checkAlways(r: Real): Promise<void> {
   const { deps, eventId } = r;
   const [product, confirmed] = await Promise.all([
-    deps.prisma.product.findUniqueOrThrow({ where: { eventId_sku: { eventId, sku: "A" } } }),
+    productLedgers(deps, eventId).then((products) => products[0]),
     deps.prisma.order.findMany({ where: { eventId, status: "CONFIRMED" } }),
   ]);
   const sold = confirmed.reduce((n, o) => n + o.quantity, 0);
-  expect(sold, "sold ≤ total (PostgreSQL)").toBeLessThanOrEqual(product.total);
+  expect(sold, "sold ≤ total (PostgreSQL)").toBeLessThanOrEqual(product?.total ?? 0);
   const perUser = new Map<string, number>();
   for (const o of confirmed) perUser.set(o.userId, (perUser.get(o.userId) ?? 0) + o.quantity);
   for (const [user, units] of perUser) expect(units, `${user} within the limit`).toBeLessThanOrEqual(LIMIT);
@@ -146,22 +147,16 @@ async function settle(m: Model, r: Real): Promise<void> {
   }
   // PostgreSQL's own promises hold whether or not Redis still holds the event (an ended,
   // settled event may have been archived); Redis' are checked where it holds the event.
-  const product = await deps.prisma.product.findUniqueOrThrow({
-    where: { eventId_sku: { eventId, sku: "A" } },
-  });
-  const ledger = await deps.prisma.ledgerEntry.groupBy({
-    by: ["reason"],
-    where: { eventId },
-    _sum: { quantity: true },
-  });
-  const sum = (reason: string) => ledger.find((l) => l.reason === reason)?._sum.quantity ?? 0;
+  const [product] = await productLedgers(deps, eventId);
+  if (!product) throw new Error(`no product A in ${eventId}`);
+  const sum = product.sum;
   const confirmed = await deps.prisma.order.aggregate({
     where: { eventId, status: "CONFIRMED" },
     _sum: { quantity: true },
   });
   expect(sum("INITIAL") + sum("ADJUST"), "ledger total = PostgreSQL total").toBe(product.total);
-  expect(sum("SALE") - sum("CANCEL"), "ledger sold = confirmed units").toBe(confirmed._sum.quantity ?? 0);
-  expect(sum("RESERVE") - sum("SALE") - sum("RESTORE"), "ledger reserved = 0").toBe(0);
+  expect(sum("CONFIRM") - sum("RETURN"), "ledger sold = confirmed units").toBe(confirmed._sum.quantity ?? 0);
+  expect(sum("TAKE") - sum("CONFIRM") - sum("RELEASE"), "ledger reserved = 0").toBe(0);
   if ((await deps.redis.exists(keys.stock(eventId, "A"))) === 1) await expectInvariants(deps, eventId);
 }
 

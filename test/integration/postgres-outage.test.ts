@@ -23,6 +23,7 @@ import { transition } from "../../src/events/events.service.js";
 import { keys } from "../../src/redis/keys.js";
 import { eventually, liveEvent, startTestStack, type TestStack, testConfig } from "../support/app.js";
 import { expectInvariants, fireJoins, waitForAllFinal } from "../support/invariants.js";
+import { eventMovements } from "../support/ledger.js";
 
 const STOCK = 100;
 const DOWN_MS = 5000;
@@ -140,7 +141,7 @@ async function expectSettledAsFailed(deps: Deps, eventId: string, attempts: numb
   expect(failed.every((o) => o.reason === "PROCESSING_FAILED")).toBe(true);
 
   // Each failure gave its units back, once, in the ledger and in Redis...
-  const restores = await deps.prisma.ledgerEntry.findMany({ where: { eventId, reason: "RESTORE" } });
+  const restores = await eventMovements(deps, eventId, "RELEASE");
   for (const order of failed) {
     expect(restores.filter((r) => r.reference === order.id).map((r) => r.quantity)).toEqual([order.quantity]);
   }

@@ -6,6 +6,7 @@ import { SimulatedPayment } from "../../src/purchase/payment.js";
 import { failPurchase, processPurchase } from "../../src/purchase/processor.js";
 import { keys } from "../../src/redis/keys.js";
 import { eventually, liveEvent, startTestStack, type TestStack } from "../support/app.js";
+import { eventMovements, productLedgers } from "../support/ledger.js";
 
 /** Counts the outcomes of one event published per ticket on the outcomes channel. */
 async function countOutcomes(redis: Redis, eventId: string) {
@@ -85,13 +86,9 @@ describe("a first-come sale under real concurrency", () => {
     });
     for (const ticketId of ticketIds) expect(outcomes.counts.get(ticketId)).toBe(1);
     // Every order's ticket confirmed in Redis too, and the ledger sums to the counters.
-    const ledger = await deps.prisma.ledgerEntry.groupBy({
-      by: ["reason"],
-      where: { eventId: event.id },
-      _sum: { quantity: true },
-    });
-    const sum = (reason: string) => ledger.find((l) => l.reason === reason)?._sum.quantity ?? 0;
-    expect({ initial: sum("INITIAL"), reserve: sum("RESERVE"), sale: sum("SALE") }).toEqual({
+    const [ledger] = await productLedgers(deps, event.id);
+    const sum = (reason: "INITIAL" | "TAKE" | "CONFIRM") => ledger?.sum(reason);
+    expect({ initial: sum("INITIAL"), reserve: sum("TAKE"), sale: sum("CONFIRM") }).toEqual({
       initial: 100,
       reserve: 100,
       sale: 100,
@@ -130,7 +127,7 @@ describe("a job delivered twice", () => {
     expect(again).toEqual({ kind: "noop", why: "already decided" });
 
     expect(await deps.prisma.order.count({ where: { ticketId: job.ticketId } })).toBe(1);
-    expect(await deps.prisma.ledgerEntry.count({ where: { eventId: event.id, reason: "RESERVE" } })).toBe(1);
+    expect(await eventMovements(deps, event.id, "TAKE")).toHaveLength(1);
     expect(await deps.redis.hgetall(keys.stock(event.id, "A"))).toMatchObject({
       remaining: "4",
       reserved: "0",

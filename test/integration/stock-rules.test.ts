@@ -17,7 +17,7 @@ import {
   type TestStack,
   testConfig,
 } from "../support/app.js";
-import { expectLedgerMatchesCounters } from "../support/ledger.js";
+import { eventMovements, expectLedgerMatchesCounters, productLedgers } from "../support/ledger.js";
 import { join, reserve, ticketIdOf } from "../support/lua.js";
 
 let stack: TestStack;
@@ -54,8 +54,7 @@ async function allFinal(deps: Deps, eventId: string, ticketIds: Iterable<string>
   return statuses.every((s) => s !== null && FINAL.has(s));
 }
 
-const adjustRows = (deps: Deps, eventId: string) =>
-  deps.prisma.ledgerEntry.findMany({ where: { eventId, reason: "ADJUST" }, orderBy: { id: "asc" } });
+const adjustRows = (deps: Deps, eventId: string) => eventMovements(deps, eventId, "ADJUST");
 
 describe("stock adjustments", () => {
   it("before the event first goes LIVE, any total ≥ 0 may be set; going LIVE fixes the ceiling", async () => {
@@ -89,10 +88,15 @@ describe("stock adjustments", () => {
     expect(await adjustRows(deps, event.id)).toHaveLength(3);
 
     await transition(deps, event.id, "start");
-    const product = await deps.prisma.product.findUniqueOrThrow({
-      where: { eventId_sku: { eventId: event.id, sku: "A" } },
-    });
+    const [product] = await productLedgers(deps, event.id);
     expect(product).toMatchObject({ total: 5, liveTotal: 5 });
+    // The product's stock is a core Stock, LIVE from the event's first LIVE.
+    expect(await deps.prisma.stock.findUnique({ where: { id: product?.stockId } })).toMatchObject({
+      kind: "EVENT",
+      status: "LIVE",
+      total: 5,
+      liveTotal: 5,
+    });
     const above = await setTotal(event.id, "A", 6);
     expect(above.status).toBe(422);
     expect(above.body.error).toMatchObject({
@@ -139,10 +143,8 @@ describe("stock adjustments", () => {
     const highest = await setTotal(event.id, "A", 10);
     expect(highest.body).toMatchObject({ total: 10, remaining: 5, reserved: 2, sold: 3 });
     expect((await adjustRows(deps, event.id)).map((r) => r.quantity)).toEqual([-5, 5]);
-    const row = await deps.prisma.product.findUniqueOrThrow({
-      where: { eventId_sku: { eventId: event.id, sku: "A" } },
-    });
-    expect(row.total).toBe(10);
+    const [row] = await productLedgers(deps, event.id);
+    expect(row?.total).toBe(10);
   });
 
   it("answers 404 for an unknown event or product, 409 once the event ended, 400 for a bad body", async () => {

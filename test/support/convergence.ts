@@ -143,10 +143,10 @@ export async function stockOf(deps: Deps, eventId: string, sku = "A"): Promise<S
   // An ended sale that settled may be archived already: then PostgreSQL holds the figures.
   const event = await deps.prisma.event.findUniqueOrThrow({
     where: { id: eventId },
-    include: { products: true },
+    include: { products: { include: { stock: true } } },
   });
   expect(event.archivedAt, `Redis counters of ${eventId}/${sku}, or an archived sale`).not.toBeNull();
-  const total = event.products.find((p) => p.sku === sku)?.total ?? 0;
+  const total = event.products.find((p) => p.sku === sku)?.stock.total ?? 0;
   const confirmed = await deps.prisma.order.aggregate({
     where: { eventId, sku, status: "CONFIRMED" },
     _sum: { quantity: true },
