@@ -1,9 +1,8 @@
 // Cancelling a confirmed order. PostgreSQL holds the intent: one statement turns the order
 // CANCELLED once, with its ledger row (RETURN on its product's stock) and its ticket. Redis
-// follows by a step keyed by the ticket's status (the units go back once); when that step is
-// lost (Redis away, a crash), the reconciler applies it, and its repair marks the ticket
-// cancelled in the same atomic step as the counters, so a later cancel step finds nothing left
-// to give back.
+// follows by a step keyed by the ticket's status and by its take's own (the units go back
+// once); when that step is lost (Redis away, a crash), the reconciler applies it, or its repair
+// releases the take first, and the late step then finds nothing left to give back.
 import type { Deps } from "../deps.js";
 import { AppError, notFound } from "../errors.js";
 import { cancelPurchase } from "../redis/steps/cancel-purchase.js";
