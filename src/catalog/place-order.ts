@@ -9,8 +9,6 @@
 import type { CatalogOrderStatus, LocationStock } from "@prisma/client";
 import type { Deps } from "../deps.js";
 import { AppError, notFound } from "../errors.js";
-import { knowsReference, readStockStates } from "../redis/steps/stock-state.js";
-import { stockAddresses } from "../stock/stock-groups.js";
 import { confirm, take } from "../stock/takes.service.js";
 import type { CatalogOrderView, OnlineOrderInput, StoreOrderInput } from "./catalog.schemas.js";
 import { cachedLocation, cachedLocationStocks, cachedProducts } from "./catalog-cache.js";
@@ -136,30 +134,10 @@ export async function placeOrder(deps: Deps, spec: OrderSpec): Promise<Placed> {
     }
     return { created: false, order: orderView(await existingOrThrow(deps, spec)) };
   }
-  // Sold out at the door: what Redis shows now refuses without a write (a unit given back
-  // later is found by the next order, as it would be a moment later anyway), and without a read
-  // of PostgreSQL when the state does not know the order's take (so the reference never placed
-  // an order here; one it knows goes on to the take, which answers a repeat as it stands).
-  const addresses = await stockAddresses(
-    deps,
-    lines.map((l) => l.stockId),
-  );
-  const [states, known] = await Promise.all([
-    readStockStates(deps.redis, addresses),
-    addresses[0] ? knowsReference(deps.redis, addresses[0], takeReferenceOf(orderId)) : false,
-  ]);
-  const short = lines.find((l, i) => {
-    const remaining = states[i]?.remaining;
-    return remaining !== null && remaining !== undefined && remaining < l.quantity;
-  });
-  if (short && !known) throw soldOut(short.sku);
-  let taken: "taken" | "known" | "released";
-  try {
-    taken = await takeLines(deps, orderId, spec, lines);
-  } catch (err) {
-    if (err instanceof AppError && err.code === "SOLD_OUT") return refuse(deps, spec, err);
-    throw err;
-  }
+  // SOLD_OUT here (at the core's door, or from its step) means the order's take never happened:
+  // an order is written only after its take, and a state knowing the take answers a repeat as
+  // it stands. So a refusal needs no read of PostgreSQL.
+  const taken = await takeLines(deps, orderId, spec, lines);
   if (taken !== "taken") {
     // The take was there: a repeat of a placed (maybe since cancelled) order, or of one whose
     // order row a crash lost.

@@ -9,7 +9,8 @@ import type { Deps } from "../deps.js";
 import { AppError, notFound } from "../errors.js";
 import { stockTakes } from "../metrics.js";
 import { buildStockState } from "../recovery/stock-build.js";
-import { readStockStates } from "../redis/steps/stock-state.js";
+import type { StockAddress } from "../redis/keys.js";
+import { knowsReference, readStockStates } from "../redis/steps/stock-state.js";
 import { confirmTake, releaseTake, type TakeLine, takeStock } from "../redis/steps/stock-takes.js";
 import { ownStockAddresses, refuseEventStocks } from "./stock-groups.js";
 import {
@@ -49,6 +50,7 @@ export async function take(deps: Deps, req: TakeRequest): Promise<TakeAnswer> {
     deps,
     req.lines.map((l) => l.stockId),
   );
+  await refuseAtTheDoor(deps, req, stocks);
   const rows = (await deps.takes.recordIntent(req)).map((r, i) => ({ ...r, group: stocks[i]?.group ?? "" }));
   const sameBody =
     rows.length === req.lines.length &&
@@ -71,6 +73,28 @@ export async function take(deps: Deps, req: TakeRequest): Promise<TakeAnswer> {
     req,
     stocks.map((s, i) => ({ ...s, quantity: req.lines[i]?.quantity ?? 0 })),
   );
+}
+
+/**
+ * Sold out at the door: a take of a live stock whose state shows fewer units left than asked,
+ * for a reference that state does not know, is refused before anything is written (nothing
+ * would move: a sold-out storm costs PostgreSQL nothing, and a repeat simply tries again; a
+ * unit given back meanwhile is found by the next take, as it would be a moment later). A
+ * reference the state knows goes on, so a repeat is answered as it stands.
+ */
+async function refuseAtTheDoor(deps: Deps, req: TakeRequest, stocks: StockAddress[]): Promise<void> {
+  const [states, known] = await Promise.all([
+    readStockStates(deps.redis, stocks),
+    stocks[0] ? knowsReference(deps.redis, stocks[0], req.reference) : false,
+  ]);
+  if (known) return;
+  const short = states.findIndex(
+    (state, i) =>
+      state?.status === "LIVE" && state.remaining !== null && state.remaining < (req.lines[i]?.quantity ?? 0),
+  );
+  if (short < 0) return;
+  stockTakes.inc({ outcome: "SOLD_OUT" });
+  throw refusal("SOLD_OUT", stocks[short]?.stockId ?? "");
 }
 
 /**

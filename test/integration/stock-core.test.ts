@@ -51,6 +51,20 @@ describe("the stock core", () => {
     expect(figures).toEqual({ total: 100, held: 100, taken: 0 });
   });
 
+  it("a sold-out stock refuses a storm of takes at the door: nothing is written to PostgreSQL", async () => {
+    const stockId = await liveStock(5);
+    await Promise.all(Array.from({ length: 5 }, (_, i) => takeOne(stockId, `kept-${i}`)));
+    const storm = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => codeOf(takeOne(stockId, `late-${i}`))),
+    );
+    expect(new Set(storm)).toEqual(new Set(["SOLD_OUT"]));
+    // One row per take that moved stock; the refusals left no trace (a repeat simply tries again).
+    expect(await deps.prisma.take.count({ where: { stockId } })).toBe(5);
+    // A repeat of a taken reference is still answered as it stands, sold out or not.
+    expect((await takeOne(stockId, "kept-0")).rows[0]?.status).toBe("HELD");
+    expect(await expectStockInvariants(deps, stockId)).toEqual({ total: 5, held: 5, taken: 0 });
+  });
+
   it("every take repeated with its reference changes nothing; another body is a conflict", async () => {
     const stockId = await liveStock(10, { perUserLimit: 3 });
     const first = await Promise.all(
