@@ -30,8 +30,17 @@ export async function writeNewEventState(redis: Redis, event: EventStateInput): 
   tx.hset(keys.meta(event.id), metaFields(event));
   for (const p of event.products) loadProductStock(tx, event, p, []);
   await tx.exec();
-  // Outside the MULTI: the set of events is not in the event's hash slot (Redis Cluster).
-  await redis.sadd(keys.activeEvents(), event.id);
+  await markActive(redis, event.id);
+}
+
+/**
+ * Adds the event to the set of events with a state (outside the event's MULTI: the set is not
+ * in its hash slot, Redis Cluster) and tells the worker processes, so its first shoppers do not
+ * wait for their next look at the set.
+ */
+export async function markActive(redis: Redis, eventId: string): Promise<void> {
+  await redis.sadd(keys.activeEvents(), eventId);
+  await redis.publish(keys.eventsChanged(), eventId);
 }
 
 /**

@@ -28,6 +28,8 @@ export interface WorkerPoolOptions {
 export class PurchaseWorkerPool {
   readonly #running = new Map<string, Running>();
   readonly #connection: Redis;
+  /** Subscribed to keys.eventsChanged(): a new event's worker starts at once. */
+  readonly #subscriber: Redis;
   #timer: NodeJS.Timeout | undefined;
   #syncing: Promise<void> = Promise.resolve();
   #closed = false;
@@ -39,15 +41,22 @@ export class PurchaseWorkerPool {
   ) {
     // BullMQ's workers need a connection that retries forever rather than failing commands.
     this.#connection = createBullConnection(deps.config);
+    this.#subscriber = createBullConnection(deps.config);
   }
 
   async start(): Promise<void> {
+    // Subscribed before the first look: an event written in between is seen by one or the other.
+    this.#subscriber.on("message", () => this.#syncSoon());
+    await this.#subscriber.subscribe(keys.eventsChanged());
     await this.sync();
-    this.#timer = setInterval(() => {
-      this.#syncing = this.#syncing
-        .then(() => this.sync())
-        .catch((err) => this.deps.log.error({ err }, "sync failed"));
-    }, this.opts.syncEveryMs ?? 1000);
+    this.#timer = setInterval(() => this.#syncSoon(), this.opts.syncEveryMs ?? 1000);
+  }
+
+  /** A look at the events after the one under way (never two at once). */
+  #syncSoon(): void {
+    this.#syncing = this.#syncing
+      .then(() => this.sync())
+      .catch((err) => this.deps.log.error({ err }, "sync failed"));
   }
 
   /**
@@ -139,6 +148,7 @@ export class PurchaseWorkerPool {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
+    this.#subscriber.disconnect();
     await this.#syncing;
     await Promise.all([...this.#running.entries()].map(([id, r]) => this.#stop(id, r)));
     this.#connection.disconnect();

@@ -11,7 +11,7 @@
 // (unique per ticket) keeps a purchase that already committed from happening twice.
 import type { Deps } from "../deps.js";
 import { eventProduct, productStock } from "../events/event-products.js";
-import { loadProductStock, metaFields } from "../events/event-state.js";
+import { loadProductStock, markActive, metaFields } from "../events/event-state.js";
 import { keys } from "../redis/keys.js";
 import { isFinalStatus } from "../waiting-room/ticket.schemas.js";
 
@@ -127,8 +127,7 @@ export async function rebuildEventState(deps: Deps, eventId: string): Promise<Re
       }),
     );
     await tx.exec();
-    // Outside the MULTI: the set of events is not in the event's hash slot.
-    await deps.redis.sadd(keys.activeEvents(), eventId);
+    await markActive(deps.redis, eventId);
 
     // The queue lost its jobs too (same Redis): queue the waiting tickets again, in order.
     requeue.sort((a, b) => a.seq - b.seq);

@@ -82,6 +82,11 @@ export const keys = {
   everyKeyOf: (eventId: string) => `${queuePrefix(eventId)}*`,
   /** Set of event ids that have Redis state (what workers and the ticker look at). */
   activeEvents: () => "dq:events",
+  /**
+   * Pub/sub channel: an event id joined `activeEvents` (its state was written). Worker
+   * processes start its purchase worker at once rather than at their next look at the set.
+   */
+  eventsChanged: () => "dq:events:changed",
   /** String: set for RECONCILE_EVERY_MS by the pass that reconciles (one per period in all). */
   reconcileGate: () => "dq:reconcile-gate",
   /** BullMQ prefix of the maintenance queue (the convergence loop's scheduler). */
