@@ -9,10 +9,17 @@
     users     hash: userId → units the user holds or took (the per-user limit)
     refs      hash: reference → "status|quantity|userId" of every take it knows
               (HELD, CONFIRMED, or RELEASED, kept as it is so a repeated step moves nothing)
+    refs:held set: the references HELD now (what is in flight: a small set, where refs grows
+              with every take). Its name is built here from the refs key (same hash tag), as
+              src/redis/keys.ts stockHeld names it.
 
   Every move is keyed by the reference's status in `refs`: applying one twice, or after the
   reconciler has moved the reference already, changes nothing.
 ]]
+
+local function stock_held(refs)
+  return refs .. ":held"
+end
 
 -- status, quantity (a number), userId ("" none) of a refs entry.
 local function stock_entry(entry)
@@ -30,6 +37,7 @@ local function stock_take(counters, users, refs, ref, user, qty, status)
   redis.call("HINCRBY", counters, status == "CONFIRMED" and "sold" or "reserved", qty)
   if user ~= "" then redis.call("HINCRBY", users, user, qty) end
   redis.call("HSET", refs, ref, status .. "|" .. qty .. "|" .. user)
+  if status == "HELD" then redis.call("SADD", stock_held(refs), ref) end
   return remaining
 end
 
@@ -47,6 +55,7 @@ local function stock_release(counters, users, refs, ref, tombstone)
   if tonumber(redis.call("HGET", counters, "total")) >= 0 then redis.call("HINCRBY", counters, "remaining", qty) end
   if user ~= "" then redis.call("HINCRBY", users, user, -qty) end
   redis.call("HSET", refs, ref, "RELEASED|" .. qty .. "|" .. user)
+  if status == "HELD" then redis.call("SREM", stock_held(refs), ref) end
   return qty
 end
 
@@ -59,17 +68,23 @@ local function stock_confirm(counters, refs, ref)
   redis.call("HINCRBY", counters, "reserved", -qty)
   redis.call("HINCRBY", counters, "sold", qty)
   redis.call("HSET", refs, ref, "CONFIRMED|" .. qty .. "|" .. user)
+  redis.call("SREM", stock_held(refs), ref)
   return 1
 end
 
--- Computes the counters and the users' tallies again from every take `refs` knows, against
--- the total in `counters` (which is not touched). Returns remaining, reserved, sold.
+-- Computes the counters, the users' tallies and the set of HELD references again from every
+-- take `refs` knows, against the total in `counters` (which is not touched). Returns
+-- remaining, reserved, sold.
 local function stock_recount(counters, users, refs)
   local reserved, sold, tallies = 0, 0, {}
   local all = redis.call("HGETALL", refs)
+  redis.call("DEL", stock_held(refs))
   for i = 1, #all, 2 do
     local status, qty, user = stock_entry(all[i + 1])
-    if status == "HELD" then reserved = reserved + qty end
+    if status == "HELD" then
+      reserved = reserved + qty
+      redis.call("SADD", stock_held(refs), all[i])
+    end
     if status == "CONFIRMED" then sold = sold + qty end
     if (status == "HELD" or status == "CONFIRMED") and user ~= "" then
       tallies[user] = (tallies[user] or 0) + qty

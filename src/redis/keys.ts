@@ -39,7 +39,8 @@ export const eventStock = (eventId: string, sku: string): StockAddress => ({
 /** The three keys of a core stock's live state (lua/lib/stock.lua). */
 function stockKeys(s: StockAddress) {
   const base = `${stockPrefix(s.group)}${s.stockId}`;
-  return { counters: base, users: `${base}:users`, refs: `${base}:refs` };
+  // `held` is built by the scripts from the refs key (lua/lib/stock.lua stock_held): keep in step.
+  return { counters: base, users: `${base}:users`, refs: `${base}:refs`, held: `${base}:refs:held` };
 }
 
 export const keys = {
@@ -100,6 +101,8 @@ export const keys = {
   stockUsers: (s: StockAddress) => stockKeys(s).users,
   /** Hash per core stock: reference → "status|quantity|userId" of every take it knows. */
   stockRefs: (s: StockAddress) => stockKeys(s).refs,
+  /** Set per core stock: the references HELD now (in flight), kept by lua/lib/stock.lua. */
+  stockHeld: (s: StockAddress) => stockKeys(s).held,
   /** String: held while one process builds a stock group's state from PostgreSQL. */
   stockBuildLock: (s: StockAddress) => `${stockPrefix(s.group)}${s.stockId}:build-lock`,
   /** Pub/sub channel on which final ticket outcomes are published. */

@@ -34,6 +34,7 @@ declare module "ioredis" {
     loadStock: ScriptCommand<Context>;
     closeStock: ScriptCommand<Context>;
     repairTakes: ScriptCommand<Context>;
+    readHeld: ScriptCommand<Context>;
   }
 }
 

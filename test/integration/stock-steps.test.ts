@@ -78,8 +78,11 @@ describe("the core's repair on an event product (lua/repairTakes-3.lua)", () => 
     const p = { eventId: ev, sku: "A" };
     const t = ticketIdOf(await join(redis, ev, "u1", "A"));
     await reserve(redis, ev, "A", t);
+    // In flight: the take is HELD, and in the small set of held takes the reconciler reads.
+    expect(await redis.smembers(keys.stockHeld(eventStock(ev, "A")))).toEqual([t]);
     await finish(redis, ev, "A", t, "CONFIRMED", "", "o1");
     expect(await redis.hget(keys.takes(ev, "A"), t)).toBe("CONFIRMED|1|u1");
+    expect(await redis.smembers(keys.stockHeld(eventStock(ev, "A")))).toEqual([]);
     // PostgreSQL holds the order CANCELLED: the unit is back on sale, twice is once.
     const cancelled = { reference: t, status: "RELEASED", quantity: 1, userId: "u1" } as const;
     for (const moved of [1, 0]) {

@@ -138,6 +138,24 @@ export async function knowsReference(redis: Redis, s: StockAddress, reference: s
   return (await redis.hexists(keys.stockRefs(s), reference)) === 1;
 }
 
+/**
+ * A stock's counters and the takes it holds now (in flight), of one moment
+ * (lua/readHeld-2.lua): small, where every take it knows may be many. null: no state.
+ */
+export async function readHeldTakes(
+  redis: Redis,
+  s: StockAddress,
+): Promise<{ total: number; remaining: number; reserved: number; sold: number; held: TakeEntry[] } | null> {
+  const reply = await redis.readHeld(keys.stockCounters(s), keys.stockRefs(s));
+  if (reply === LUA_CODES.NO_PRODUCT) return null;
+  if (!Array.isArray(reply)) throw new Error(`readHeld answered ${reply}`);
+  const [total = 0, remaining = 0, reserved = 0, sold = 0] = reply.slice(0, 4).map(Number);
+  const raw: Record<string, string> = {};
+  for (let i = 4; i + 1 < reply.length; i += 2) raw[String(reply[i])] = String(reply[i + 1]);
+  const held = [...takeEntries(raw).values()].filter((t) => t.status === "HELD");
+  return { total, remaining, reserved, sold, held };
+}
+
 /** The takes a stock's state knows, by reference. */
 export async function readTakeEntries(redis: Redis, s: StockAddress): Promise<Map<string, TakeEntry>> {
   return takeEntries(await redis.hgetall(keys.stockRefs(s)));
@@ -183,5 +201,11 @@ function takeEntries(raw: Record<string, string>): Map<string, TakeEntry> {
 
 /** Deletes a stock's state (a closed stock, settled, archived). */
 export async function forgetStock(redis: Redis, s: StockAddress): Promise<void> {
-  await redis.del(keys.stockCounters(s), keys.stockUsers(s), keys.stockRefs(s), keys.stockBuildLock(s));
+  await redis.del(
+    keys.stockCounters(s),
+    keys.stockUsers(s),
+    keys.stockRefs(s),
+    keys.stockHeld(s),
+    keys.stockBuildLock(s),
+  );
 }
