@@ -100,8 +100,7 @@ it("A worker SIGKILLed mid-run while a second worker runs: checks hold", async (
   if (!victim?.pid || !survivor?.pid) throw new Error("the stack has no two worker processes");
   // The child is the tsx launcher; the worker itself is a node process under it, which
   // would outlive a SIGKILL of the launcher alone. Kill the whole tree.
-  const victimTree = [...descendants(victim.pid), victim.pid];
-  expect(victimTree.length).toBeGreaterThan(1);
+  expect(descendants(victim.pid).length).toBeGreaterThan(0);
 
   const joins = fireJoins(s.apiUrls[0] ?? "", event.id, JOINS, (i) => `crash-${i}`);
   // Once both workers hold purchases: more are in hand than one worker's slots.
@@ -109,6 +108,10 @@ it("A worker SIGKILLed mid-run while a second worker runs: checks hold", async (
   const queue = d.queues.get(event.id);
   await eventually(async () => (await queue.getActiveCount()) > CONCURRENCY, 10_000);
   const confirmedAtKill = await confirmed();
+  // The tree is read at the moment of the kill, not before the sale: a process of the tree
+  // that ended meanwhile (tsx's esbuild helper) may have left its pid to another process by
+  // now — a test runner's fork was killed that way once.
+  const victimTree = [...descendants(victim.pid), victim.pid];
   for (const pid of victimTree) process.kill(pid, "SIGKILL");
   await eventually(async () => victimTree.every((pid) => !alive(pid)) && victim.signalCode !== null, 5000);
   const { tickets } = await joins;
