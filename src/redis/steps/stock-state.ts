@@ -156,11 +156,6 @@ export async function readHeldTakes(
   return { total, remaining, reserved, sold, held };
 }
 
-/** The takes a stock's state knows, by reference. */
-export async function readTakeEntries(redis: Redis, s: StockAddress): Promise<Map<string, TakeEntry>> {
-  return takeEntries(await redis.hgetall(keys.stockRefs(s)));
-}
-
 /**
  * A stock's total, counters and takes read in one MULTI, so they are of one moment (every step
  * moves a take and its counters together). null: no state.
