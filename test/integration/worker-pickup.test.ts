@@ -18,7 +18,7 @@ afterAll(async () => {
   await stack.close();
 });
 
-it("the first ticket of an event created and started now is confirmed well within a second", async () => {
+it("the first ticket of an event created and started now is confirmed long before the pool's next look", async () => {
   const event = await liveEvent(stack.deps, {
     products: [{ sku: "A", name: "Sneaker", priceCents: 100, stock: 5 }],
   });
@@ -34,5 +34,6 @@ it("the first ticket of an event created and started now is confirmed well withi
     const t = await stack.deps.prisma.ticket.findUnique({ where: { id: ticketId } });
     return t?.status === "CONFIRMED";
   }, 15_000);
-  expect(Date.now() - joinedAt).toBeLessThan(1_000);
+  // Far below the pool's 10 s look (9.9 s without the message), with room for a loaded CI machine.
+  expect(Date.now() - joinedAt).toBeLessThan(5_000);
 });
